@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "mesh_relay",
+      "conditions": [
+        ["OS=='linux'", { "sources": ["relay.c"], "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"] }]
+      ]
+    }
+  ]
+}
