@@ -284,7 +284,12 @@ const scenario: Step[] = [
     eventually: true,
     until: /remove docker-routing-mesh/,
   },
-  { node: 1, args: ['events', '--since', '30m', '--until', '0s', '--filter', 'type=secret'] },
+  {
+    node: 1,
+    args: ['events', '--since', '30m', '--until', '0s', '--filter', 'type=secret'],
+    eventually: true,
+    until: /secret remove \S+ \(name=my_secret\)/,
+  },
   { node: 3, args: ['swarm', 'leave'] },
   { node: 1, args: ['node', 'ls'], eventually: true, until: /swarm-3 .*Down/ },
   { node: 1, args: ['node', 'rm', 'swarm-3'] },
