@@ -32,6 +32,24 @@ Options:
       --profile string   swarmd timings: "lab" (fast failover) or "swarm" (Docker's defaults) (default "lab")
 `;
 
+const lsUsage = `Usage:  swarmlab lab ls [OPTIONS]
+
+List the labs started with "swarmlab lab up" (in $SWARMLAB_HOME, default ~/.swarmlab).
+
+Options:
+      --json   Print the labs as JSON
+`;
+
+const downUsage = `Usage:  swarmlab lab down [OPTIONS] LAB [LAB...]
+
+Stop labs: end their swarmd processes and remove their nodes' state.
+
+Options:
+      --all   Stop every lab
+`;
+
+const subcommandUsage: Record<string, string> = { up: upUsage, ls: lsUsage, down: downUsage };
+
 class LabUsageError extends Error {}
 
 function intFlag(argv: string[], name: string, fallback: number): number {
@@ -112,7 +130,7 @@ export async function labCommand(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(command === 'up' ? upUsage : labUsage);
+      process.stdout.write(subcommandUsage[command] ?? labUsage);
       return 0;
     }
     if (command === 'up') {

@@ -18,11 +18,27 @@ Commands:
 Run 'swarmlab lessons test [LESSON...]' (default: every lesson).
 `;
 
+const lessonsTestUsage = `Usage:  swarmlab lessons test [LESSON...]
+
+Prove lessons work: for each lesson (default: all of them, e.g. L1 L5), start a fresh local lab, run the
+lesson's solve script in it and wait until every step's checks pass. Exits 1 if any lesson fails.
+`;
+
+const lessonsLsUsage = `Usage:  swarmlab lessons ls
+
+List the lessons and their steps ("*": the step has checks).
+`;
+
 /** `swarmlab lessons ls | test [L1 ...]`; resolves with the exit code. */
 export async function lessonsCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || rest.includes('--help')) {
+  if (command === undefined || command === '--help' || command === '-h') {
     process.stdout.write(lessonsUsage);
+    return 0;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const usage = { ls: lessonsLsUsage, test: lessonsTestUsage }[command];
+    process.stdout.write(usage ?? lessonsUsage);
     return 0;
   }
   let lessons: ReturnType<typeof loadLessons>;

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import type { BuiltinImage, ImageFile } from '../images/types.js';
 import { ExecutorError, type SecretFile } from './types.js';
@@ -59,7 +59,8 @@ export function prepareRootfs(options: {
   hostname: string;
   addresses: string[];
   dns?: string;
-  mountTargets: string[];
+  /** Bind mounts: their mount points are created in the root overlay, as Docker does. */
+  mounts: { source: string; target: string }[];
   workingDir: string;
 }): void {
   const { paths, image } = options;
@@ -87,8 +88,13 @@ export function prepareRootfs(options: {
   );
   const nameserver = options.dns ? options.dns.replace(/:\d+$/, '') : '127.0.0.11';
   writeFile(inside(paths.rootfs, '/etc/resolv.conf'), `nameserver ${nameserver}\noptions ndots:0\n`, 0o644);
-  for (const target of options.mountTargets)
-    mkdirSync(dirname(inside(paths.rootfs, target)), { recursive: true });
+  for (const mount of options.mounts) {
+    const point = inside(paths.rootfs, mount.target);
+    mkdirSync(dirname(point), { recursive: true });
+    // A source that does not exist yet is a secret file, written after the root overlay.
+    if (existsSync(mount.source) && statSync(mount.source).isDirectory()) mkdirSync(point, { recursive: true });
+    else if (!existsSync(point)) writeFile(point, '', 0o444);
+  }
 }
 
 /**

@@ -335,7 +335,7 @@ export class Executor extends EventEmitter {
         hostname,
         addresses,
         dns: config.dns,
-        mountTargets: mounts.map((m) => m.target),
+        mounts,
         workingDir,
       });
       writeSecrets(secretsHere, config.secrets ?? []);

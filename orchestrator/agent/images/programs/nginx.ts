@@ -91,7 +91,7 @@ function loadSite(proc: Proc): NginxSite {
     const path = `${confDir}/${name}`;
     let text: string;
     try {
-      text = readFileSync(posix.join(dir, name), 'utf8');
+      text = readFileSync(proc.container.fs.resolve(path), 'utf8');
     } catch (error) {
       throw new NginxConfigError(
         `open() "${path}" failed (13: ${(error as Error).message}) in ${mainConf}:19`,
