@@ -92,7 +92,8 @@ export function prepareRootfs(options: {
     const point = inside(paths.rootfs, mount.target);
     mkdirSync(dirname(point), { recursive: true });
     // A source that does not exist yet is a secret file, written after the root overlay.
-    if (existsSync(mount.source) && statSync(mount.source).isDirectory()) mkdirSync(point, { recursive: true });
+    if (existsSync(mount.source) && statSync(mount.source).isDirectory())
+      mkdirSync(point, { recursive: true });
     else if (!existsSync(point)) writeFile(point, '', 0o444);
   }
 }
