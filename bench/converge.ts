@@ -19,7 +19,8 @@ import { LocalProvider } from '../labs/local/local-provider.js';
 import type { LabHandle } from '../labs/provider.js';
 import { processTree, pssOf, rssOf } from '../orchestrator/agent/executor/proc-info.js';
 import { engineRequest } from '../orchestrator/api/client.js';
-import type { Task } from '../orchestrator/api/engine-types.js';
+import type { Task, TaskState } from '../orchestrator/api/engine-types.js';
+import { taskStates } from '../orchestrator/store/task-states.js';
 
 const replicas = Number(process.env.BENCH_REPLICAS ?? 30);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -34,18 +35,9 @@ async function tasksOf(host: string, service: string): Promise<Task[]> {
 }
 
 const phases = ['pending', 'assigned', 'starting'] as const;
-const rank = (state: string | undefined) =>
-  [
-    'new',
-    'allocated',
-    'pending',
-    'assigned',
-    'accepted',
-    'preparing',
-    'ready',
-    'starting',
-    'running',
-  ].indexOf(state ?? '');
+// Ranks up to running; a task that ended ranks nowhere.
+const liveStates = taskStates.slice(0, taskStates.indexOf('running') + 1);
+const rank = (state: string | undefined) => liveStates.indexOf((state ?? '') as TaskState);
 
 /**
  * Creates the service, waits for every replica to run; returns the ms from the request to the last `running`,

@@ -4,13 +4,13 @@ import type { CliEnv } from '../cli-env.js';
 import { DaemonError, encodeFilters } from '../client/engine-client.js';
 import { CancelledError, type Invocation } from '../cobra/command.js';
 import type { Filters } from '../cobra/flags.js';
-import { HeaderContext, SubContext, writeFormatted } from '../formatter/format-context.js';
+import { HeaderContext, writeFormatted } from '../formatter/format-context.js';
+import { ImageContext } from '../formatter/image-formatter.js';
 import { type Inspected, inspectObjects } from '../formatter/inspect.js';
 import { displayJsonMessages, JsonMessageDisplay } from '../progress/json-messages.js';
-import { goTypeName } from '../text/go-template.js';
 import { decodeGo, imageInspectType, nodeType, serviceType } from '../text/go-types.js';
 import { familiarName, parseNormalizedNamed } from '../text/image-reference.js';
-import { goTimeString, humanDuration, humanSize, humanSizeWithPrecision, truncateId } from '../text/units.js';
+import { humanSize } from '../text/units.js';
 import { confirm } from './prompt.js';
 
 /** reference.ParseNormalizedNamed's error for text that is not a valid reference. */
@@ -70,55 +70,6 @@ export async function runPull({ args, flags, env }: Invocation): Promise<void> {
   env.out.write(
     `${ref.name}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}\n`,
   );
-}
-
-/** One row of `docker images` (docker's imageContext). */
-class ImageContext extends SubContext {
-  readonly [goTypeName] = '*formatter.imageContext';
-  constructor(
-    private readonly image: ImageSummary,
-    private readonly repo: string,
-    private readonly tag: string,
-    private readonly digest: string,
-    private readonly trunc: boolean,
-    private readonly now: number,
-  ) {
-    super();
-  }
-  ID(): string {
-    return this.trunc ? truncateId(this.image.Id) : this.image.Id;
-  }
-  Repository(): string {
-    return this.repo;
-  }
-  Tag(): string {
-    return this.tag;
-  }
-  Digest(): string {
-    return this.digest;
-  }
-  CreatedSince(): string {
-    return `${humanDuration((this.now - this.image.Created * 1000) * 1e6)} ago`;
-  }
-  CreatedAt(): string {
-    return goTimeString(new Date(this.image.Created * 1000).toISOString());
-  }
-  Size(): string {
-    return humanSizeWithPrecision(this.image.Size, 3);
-  }
-  Containers(): string {
-    return this.image.Containers === -1 ? 'N/A' : String(this.image.Containers);
-  }
-  VirtualSize(): string {
-    return humanSize(this.image.Size);
-  }
-  SharedSize(): string {
-    return this.image.SharedSize === -1 ? 'N/A' : humanSize(this.image.SharedSize);
-  }
-  UniqueSize(): string {
-    if (this.image.Size === -1 || this.image.SharedSize === -1) return 'N/A';
-    return humanSize(this.image.Size - this.image.SharedSize);
-  }
 }
 
 const imageHeader = new HeaderContext({

@@ -10,8 +10,8 @@ import {
   SubContext,
   writeFormatted,
 } from '../formatter/format-context.js';
+import { imageUsageContext } from '../formatter/image-formatter.js';
 import { goTypeName, TemplateError } from '../text/go-template.js';
-import { familiarString, parseNormalizedNamed } from '../text/image-reference.js';
 import { goTimeString, humanDuration, humanSize, humanSizeWithPrecision, truncateId } from '../text/units.js';
 
 interface DiskUsage {
@@ -119,67 +119,6 @@ const rawFormat =
   'type: {{.Type}}\ntotal: {{.TotalCount}}\nactive: {{.Active}}\nsize: {{.Size}}\nreclaimable: {{.Reclaimable}}\n';
 
 const ago = (millis: number, now: number) => `${humanDuration((now - millis) * 1e6)} ago`;
-
-/** An image row of `docker system df -v` (docker's imageContext, first tag only). */
-class ImageUsage extends SubContext {
-  readonly [goTypeName] = '*formatter.imageContext';
-  private readonly repo: string = '<none>';
-  private readonly tag: string = '<none>';
-  constructor(
-    private readonly image: ImageSummary,
-    private readonly trunc: boolean,
-    private readonly now: number,
-  ) {
-    super();
-    const tags = image.RepoTags ?? [];
-    const digests = image.RepoDigests ?? [];
-    const dangling =
-      (tags.length === 0 && digests.length === 0) ||
-      (tags.length === 1 &&
-        tags[0] === '<none>:<none>' &&
-        digests.length === 1 &&
-        digests[0] === '<none>@<none>');
-    const ref = tags.length > 0 && !dangling ? parseNormalizedNamed(tags[0]!) : undefined;
-    if (ref?.tag !== undefined) {
-      this.repo = familiarString({ name: ref.name });
-      this.tag = ref.tag;
-    }
-  }
-  ID(): string {
-    return this.trunc ? truncateId(this.image.Id) : this.image.Id;
-  }
-  Repository(): string {
-    return this.repo;
-  }
-  Tag(): string {
-    return this.tag;
-  }
-  Digest(): string {
-    return '';
-  }
-  CreatedSince(): string {
-    return ago(this.image.Created * 1000, this.now);
-  }
-  CreatedAt(): string {
-    return goTimeString(new Date(this.image.Created * 1000).toISOString());
-  }
-  Size(): string {
-    return humanSizeWithPrecision(this.image.Size, 3);
-  }
-  Containers(): string {
-    return this.image.Containers === -1 ? 'N/A' : String(this.image.Containers);
-  }
-  VirtualSize(): string {
-    return humanSize(this.image.Size);
-  }
-  SharedSize(): string {
-    return this.image.SharedSize === -1 ? 'N/A' : humanSize(this.image.SharedSize);
-  }
-  UniqueSize(): string {
-    if (this.image.Size === -1 || this.image.SharedSize === -1) return 'N/A';
-    return humanSize(this.image.Size - this.image.SharedSize);
-  }
-}
 
 /** A volume row of `docker system df -v`. */
 class VolumeUsage extends SubContext {
@@ -311,7 +250,7 @@ const buildCacheHeader = new HeaderContext({
 export function writeVerbose(out: Output, usage: DiskUsage, format: string): void {
   const trunc = format.startsWith('table');
   const now = Date.now();
-  const images = (usage.Images ?? []).map((i) => new ImageUsage(i, trunc, now));
+  const images = (usage.Images ?? []).map((i) => imageUsageContext(i, trunc, now));
   const containers = (usage.Containers ?? []).map(
     (c) => new ContainerContext({ ...c, SizeRootFs: 0 }, trunc, now),
   );
