@@ -120,6 +120,20 @@ export class RawNode {
   }
 
   /**
+   * Campaigns now if this member is its group's only voter, follows no leader and has applied all it knows is
+   * committed: it wins alone, so waiting out an election timeout would only delay the group (`swarm init`, or
+   * the restart of a single manager). Returns whether it campaigned.
+   */
+  campaignIfSoleVoter(): boolean {
+    const r = this.raft;
+    if (r.state !== StateType.Follower || r.lead !== None) return false;
+    if (r.trk.voters.length !== 1 || r.trk.voters[0] !== r.id || !r.promotable()) return false;
+    if (r.raftLog.applied < r.raftLog.committed) return false;
+    r.hup(false);
+    return true;
+  }
+
+  /**
    * Proposes entries; returns the index of the first one, or 0 when forwarded to the leader. Throws
    * ProposalDroppedError when no leader can take them.
    */

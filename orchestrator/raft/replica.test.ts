@@ -88,3 +88,37 @@ test('replica: a bootstrap list without this member is refused', () => {
     /must include this member/,
   );
 });
+
+test('replica: a sole voter leads at once, at bootstrap and after a restart; a member of three waits', () => {
+  const disk = new SimDisk();
+  let kv = new KvStore(() => {});
+  let r = open(disk, kv, true);
+  r.process(); // no tick: an election timeout never passes
+  assert.ok(r.isLeader(), 'a new single-member group elects itself without waiting');
+  const term = r.status().term;
+  r.propose(cmd('k', 'v'), { resolve: () => {}, reject: () => {} });
+  r.process();
+  // The restart finds its membership in the log, committed but not yet applied: it applies it, then campaigns.
+  disk.crash(new Prng(1));
+  kv = new KvStore(() => {});
+  r = open(disk, kv);
+  r.process();
+  assert.ok(r.isLeader(), 'a restarted single member elects itself without waiting');
+  assert.ok(r.status().term > term);
+  assert.equal(kv.get('k'), 'v');
+
+  const three = Replica.open({
+    id: 'a',
+    disk: new SimDisk(),
+    dataDir: '/d',
+    stateMachine: new KvStore(() => {}),
+    send: () => {},
+    random: () => 0,
+    electionTick: 10,
+    heartbeatTick: 1,
+    bootstrap: { members: ['a', 'b', 'c'].map((id) => ({ id, addr: `${id}:1` })) },
+  });
+  three.process();
+  assert.equal(three.status().term, 1, 'a member of three campaigns only after an election timeout');
+  assert.ok(!three.isLeader());
+});

@@ -288,6 +288,7 @@ export class Replica {
     if (this.closed) return;
     this.flushProposals();
     while (this.raw.hasReady()) this.handleReady(this.raw.ready());
+    if (this.raw.campaignIfSoleVoter()) while (this.raw.hasReady()) this.handleReady(this.raw.ready());
   }
 
   private handleReady(rd: Ready): void {

@@ -1,6 +1,7 @@
 import { swarmlabVersion } from '../../orchestrator/common/version.js';
 import { parseDuration } from '../config.js';
-import { startWorkshop, type WorkshopOverrides } from '../workshop.js';
+// Only `start` loads the workshop (express, socket.io, SQLite, node-pty): `lab` and `--version` stay quick.
+import type { RunningWorkshop, WorkshopOverrides } from '../workshop.js';
 
 const usage = `Usage:  swarmlab COMMAND
 
@@ -93,7 +94,7 @@ function startOptions(argv: string[]): WorkshopOverrides {
   return options;
 }
 
-function start(argv: string[]): void {
+async function start(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(startUsage);
     return;
@@ -106,29 +107,31 @@ function start(argv: string[]): void {
     process.exitCode = 1;
     return;
   }
-  startWorkshop(options).then(
-    (workshop) => {
-      process.stdout.write(`swarmlab ${swarmlabVersion}: workshop at ${workshop.url}\n`);
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        workshop.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      process.once('SIGHUP', stop);
-    },
-    (error: NodeJS.ErrnoException) => {
-      const port = options.port ?? 4000;
-      const hint = error.code === 'EADDRINUSE' ? `: port ${port} is in use; pass --port to pick another` : '';
-      process.stderr.write(`swarmlab: cannot start the workshop${hint} (${error.message})\n`);
-      process.exitCode = 1;
-    },
-  );
+  let workshop: RunningWorkshop;
+  try {
+    const { startWorkshop } = await import('../workshop.js');
+    workshop = await startWorkshop(options);
+  } catch (error) {
+    const port = options.port ?? 4000;
+    const { code, message } = error as NodeJS.ErrnoException;
+    const hint = code === 'EADDRINUSE' ? `: port ${port} is in use; pass --port to pick another` : '';
+    process.stderr.write(`swarmlab: cannot start the workshop${hint} (${message})\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`swarmlab ${swarmlabVersion}: workshop at ${workshop.url}\n`);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    workshop.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.once('SIGHUP', stop);
 }
 
 export function main(argv: string[]): void {
@@ -154,7 +157,7 @@ export function main(argv: string[]): void {
     return;
   }
   if (command === 'start') {
-    start(rest);
+    void start(rest);
     return;
   }
   process.stderr.write(`swarmlab: '${command}' is not a swarmlab command.\nSee 'swarmlab --help'\n`);

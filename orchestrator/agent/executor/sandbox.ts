@@ -21,6 +21,15 @@ function findOnPath(name: string): string | undefined {
 }
 
 /**
+ * What the trial sandbox runs: `true` when the system has one (a few ms), else node (a hundred: node's start-up,
+ * paid by every swarmd at start, event loop blocked).
+ */
+function trialCommand(): string[] {
+  const trueBin = ['/bin/true', '/usr/bin/true'].find((path) => existsSync(path)) ?? findOnPath('true');
+  return trueBin ? [trueBin] : [process.execPath, '-e', ''];
+}
+
+/**
  * Finds out once whether bubblewrap can give containers their own mount, pid and uts namespaces here: it is
  * installed and a trial sandbox runs. `SWARMLAB_NO_BWRAP=1` forces plain processes.
  */
@@ -49,9 +58,7 @@ export function detectSandbox(): SandboxInfo {
       '/proc',
       '--dev',
       '/dev',
-      process.execPath,
-      '-e',
-      '',
+      ...trialCommand(),
     ],
     { encoding: 'utf8', timeout: 10_000 },
   );

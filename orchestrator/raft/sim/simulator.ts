@@ -106,7 +106,10 @@ export class Simulator {
     this.opts = opts;
     this.rng = new Prng(opts.seed);
     this.net = this.rng.fork();
-    const n = this.rng.chance(0.6) ? 3 : 5;
+    // Every tenth seed starts as `swarm init` does, one member, and grows through membership changes; the others
+    // draw 3 or 5 members (drawing the 1 from the seed leaves their random sequences as they were).
+    const single = opts.seed % 10 === 0;
+    const n = single ? 1 : this.rng.chance(0.6) ? 3 : 5;
     const keys = Array.from({ length: this.rng.range(1, 4) }, (_, i) => `k${i}`);
     this.workload = new Workload(
       {
@@ -145,7 +148,7 @@ export class Simulator {
       snapshotsSent: 0,
       membershipChanges: 0,
     };
-    this.membership = this.rng.chance(0.5);
+    this.membership = single || this.rng.chance(0.5);
     for (let i = 0; i < n; i++) this.addNode();
   }
 
