@@ -114,6 +114,23 @@ describe('a swarm of local nodes, driven by the real docker CLI', {
       30_000,
       'swarm-2 to become a reachable manager',
     );
+    // A demotion at once undone: the node must end as a voting manager, not lost between the two.
+    const demoteFirst = await docker(nodes[0], ['node', 'demote', 'swarm-2']);
+    assert.equal(demoteFirst.code, 0, demoteFirst.stderr);
+    const promoteBack = await docker(nodes[0], ['node', 'promote', 'swarm-2']);
+    assert.equal(promoteBack.code, 0, promoteBack.stderr);
+    await eventually(
+      async () => {
+        const list = await nodeList(nodes[0]);
+        const two = list.find((n) => n.Description?.Hostname === 'swarm-2');
+        const info = (await engineRequest<SystemInfo>(nodes[1].dockerHost, 'GET', '/info')).body;
+        return two?.ManagerStatus?.Reachability === 'reachable' && info.Swarm?.ControlAvailable
+          ? true
+          : undefined;
+      },
+      30_000,
+      'swarm-2 to be a reachable manager again after demote + promote',
+    );
     const demote = await docker(nodes[0], ['node', 'demote', 'swarm-2']);
     assert.equal(demote.code, 0, demote.stderr);
     await eventually(
@@ -124,6 +141,16 @@ describe('a swarm of local nodes, driven by the real docker CLI', {
       },
       30_000,
       'swarm-2 to leave the managers',
+    );
+    await eventually(
+      async () => {
+        const info = (await engineRequest<SystemInfo>(nodes[1].dockerHost, 'GET', '/info')).body;
+        return info.Swarm?.ControlAvailable === false && info.Swarm.LocalNodeState === 'active'
+          ? true
+          : undefined;
+      },
+      30_000,
+      'swarm-2 to run as a worker',
     );
   });
 

@@ -18,6 +18,7 @@ import {
 } from './ca/index.js';
 import type { ManagerMembership } from './controlapi/membership.js';
 import { Dispatcher } from './dispatcher/dispatcher.js';
+import { nodeRemovedError } from './dispatcher/protocol.js';
 import { openRaftGroup, type RaftStatus } from './raft-group.js';
 import { reconcileRoles } from './role-manager.js';
 
@@ -139,6 +140,20 @@ export class Manager implements ManagerMembership {
     }
   }
 
+  /** Resolves once this manager knows the Raft group's leader (after a restart or an unlock). */
+  async waitForLeader(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.raft?.status().leaderId) {
+      if (Date.now() > deadline) {
+        throw new ApiError(
+          503,
+          'this manager found no leader in time: check that more than half of the managers are online',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Resolves once this manager votes in the Raft group and knows its leader (a manager joining). */
   async waitForVoter(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -219,14 +234,24 @@ export class Manager implements ManagerMembership {
     };
   }
 
-  /** Leader: a node renews its certificate; the role follows the node's desired role in the store. */
+  /**
+   * Leader: a node renews its certificate. The role is the node's desired role, except that a demoted manager
+   * stays a manager until it has left the Raft group (its Raft traffic needs a manager certificate until then),
+   * as SwarmKit's observed role.
+   */
   async renew(peer: PeerIdentity, csrPem: string): Promise<{ certPem: string; role: NodeRole }> {
-    const { cluster, node } = this.store.view((tx) => ({
-      cluster: tx.list('clusters')[0],
-      node: tx.get('nodes', peer.nodeId),
-    }));
-    if (!cluster || !node) throw new ApiError(403, `node ${peer.nodeId} is not a member of this swarm`);
-    const role = node.Spec.Role;
+    const { cluster, node, removed } = this.store.view((tx) => {
+      const cluster = tx.list('clusters')[0];
+      return {
+        cluster,
+        node: tx.get('nodes', peer.nodeId),
+        removed: cluster?._removedNodes?.includes(peer.nodeId) ?? false,
+      };
+    });
+    if (!cluster) throw new ApiError(503, 'the swarm is still initializing; try again in a moment');
+    if (!node || removed) throw nodeRemovedError(peer.nodeId);
+    const member = this.members().some((m) => m.nodeId === node.ID);
+    const role: NodeRole = node.Spec.Role === 'worker' && member ? 'manager' : node.Spec.Role;
     const certPem = await signNodeCertificate({
       rootCA: cluster._rootCA,
       csrPem,
@@ -238,14 +263,19 @@ export class Manager implements ManagerMembership {
     return { certPem, role };
   }
 
-  /** Leader: a node holding a manager certificate asks to become a Raft member. */
+  /**
+   * Leader: a node holding a manager certificate asks to become a Raft member (again: a promoted node whose
+   * membership was lost to a demotion in between asks too). Resolves once it votes; a learner left behind by
+   * an earlier attempt is caught up and promoted.
+   */
   async addMember(peer: PeerIdentity, addr: string): Promise<void> {
     const node = this.store.view((tx) => tx.get('nodes', peer.nodeId));
     if (node?.Spec.Role !== 'manager') {
       throw new ApiError(403, `node ${peer.nodeId} is not a manager of this swarm; promote it first`);
     }
-    if (this.members().some((m) => m.nodeId === peer.nodeId)) return;
-    await this.raft?.addMember(peer.nodeId, addr);
+    if (this.members().some((m) => m.nodeId === peer.nodeId && m.voter)) return;
+    if (!this.raft) throw new ApiError(503, 'this manager is stopping; try again');
+    await this.raft.addMember(peer.nodeId, addr);
   }
 
   /** Leader: removes a member (a manager leaving with --force). */
@@ -279,6 +309,7 @@ export class Manager implements ManagerMembership {
         return ns ? Math.round(ns / 1e6) : 5_000;
       },
       managers: () => this.members().map((m) => ({ nodeId: m.nodeId, addr: m.addr })),
+      watchManagers: (listener) => this.onStatusChange(() => listener()),
       openSecret: (secret, cluster) => this.openSecret(secret, cluster._dataKey),
       log: this.options.log,
     });

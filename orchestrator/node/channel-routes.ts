@@ -5,7 +5,11 @@ import { parseLogQuery } from '../api/log-stream.js';
 import { Reply, Router, streamed } from '../api/router.js';
 import { type ApiHandler, createApiHandler } from '../api/server.js';
 import type { PeerIdentity } from '../manager/ca/index.js';
-import type { SessionRequest, TaskStatusUpdate } from '../manager/dispatcher/protocol.js';
+import {
+  nodeRemovedError,
+  type SessionRequest,
+  type TaskStatusUpdate,
+} from '../manager/dispatcher/protocol.js';
 import type { Manager } from '../manager/manager.js';
 import { peerOf } from './channel/channel-server.js';
 
@@ -16,6 +20,8 @@ export interface ChannelHost {
   engine: ApiHandler;
   /** This node's containers' logs, for the leader's service and task logs. */
   runtime: ContainerRuntime;
+  /** Whether the swarm removed this node (known on managers): its certificate is then answered 403. */
+  isRemoved(nodeId: string): boolean;
   log(line: string): void;
 }
 
@@ -30,19 +36,20 @@ function object(body: unknown, what: string): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function requirePeer(req: IncomingMessage, role?: 'manager'): PeerIdentity {
-  const peer = peerOf(req);
-  if (!peer) throw new ApiError(401, 'a certificate of this swarm is required: join the swarm first');
-  if (role && peer.role !== role) throw new ApiError(403, `node ${peer.nodeId} is not a manager`);
-  return peer;
-}
-
 /**
  * The node-to-node endpoints of port 2377: join (the only one open to nodes without a certificate),
  * certificate renewal, Raft membership, dispatcher sessions, and Engine API requests forwarded to the leader.
  * Endpoints for the leader answer 409 with the leader's address elsewhere, so callers can follow.
  */
 export function channelHandler(host: ChannelHost): ApiHandler {
+  /** The calling node, checked at each request: a node removed while connected learns it at once. */
+  const requirePeer = (req: IncomingMessage, role?: 'manager'): PeerIdentity => {
+    const peer = peerOf(req);
+    if (!peer) throw new ApiError(401, 'a certificate of this swarm is required: join the swarm first');
+    if (host.isRemoved(peer.nodeId)) throw nodeRemovedError(peer.nodeId);
+    if (role && peer.role !== role) throw new ApiError(403, `node ${peer.nodeId} is not a manager`);
+    return peer;
+  };
   const leader = (): Manager => {
     const manager = host.manager();
     if (!manager) {
@@ -142,7 +149,7 @@ export function channelHandler(host: ChannelHost): ApiHandler {
   return async (req: IncomingMessage, res: ServerResponse, upgrade) => {
     if (req.url?.startsWith(`${enginePrefix}/`)) {
       const peer = peerOf(req);
-      if (peer?.role !== 'manager') {
+      if (peer?.role !== 'manager' || host.isRemoved(peer.nodeId)) {
         res.writeHead(403, { 'Content-Type': 'application/json' });
         res.end(`${JSON.stringify({ message: 'only managers may forward Engine API requests' })}\n`);
         return;

@@ -18,6 +18,7 @@ import {
   createRootCA,
   createUnlockKey,
   fetchPinnedRootCA,
+  INVALID_UNLOCK_KEY_MESSAGE,
   InvalidJoinTokenError,
   InvalidUnlockKeyError,
   KeyStore,
@@ -42,6 +43,7 @@ import { channelHandler } from './channel-routes.js';
 import { channelDispatcherClient } from './dispatcher-session-client.js';
 import { callLeader } from './leader-client.js';
 import { type LocalSwarmState, SwarmDirs } from './local-state.js';
+import { Serial } from './serial.js';
 
 /** Extra stored with (and locked with) a manager's key: the key of its Raft data at rest. */
 const raftKeyExtra = 'raft-dek';
@@ -81,8 +83,19 @@ interface Active {
   unsubscribe?: () => void;
   kek?: Buffer;
   dataKey?: Buffer;
-  /** The role the swarm gives this node (from its node object), which the node follows. */
-  desiredRole?: NodeRole;
+  /** The role the swarm gives this node and whether it is in the managers' Raft group, as the leader says. */
+  desired?: DesiredRole;
+  /** This manager's request to join the Raft group, while it runs. */
+  joining?: Promise<void>;
+  roleRetry?: NodeJS.Timeout;
+  /** Set once deactivated or told it was removed: loops of this activation stop. */
+  closed?: boolean;
+  removed?: boolean;
+}
+
+interface DesiredRole {
+  role: NodeRole;
+  member: boolean;
 }
 
 /**
@@ -97,7 +110,12 @@ export class SwarmNode {
   private state: LocalNodeState = 'inactive';
   private error = '';
   private active: Active | undefined;
-  private busy: Promise<unknown> = Promise.resolve();
+  /** One lifecycle change at a time (init, join, leave, unlock, role changes, removal). */
+  private readonly lifecycle = new Serial();
+  /** One write of the key file at a time (renewals, autolock on/off, unlock key rotations, role changes). */
+  private readonly keyWrites = new Serial();
+  /** One certificate renewal at a time, so the certificate in use is the last one the leader signed. */
+  private readonly renewals = new Serial();
   private readonly dirs: SwarmDirs;
   private readonly keys: KeyStore;
   private lockedState: LocalSwarmState | undefined;
@@ -187,7 +205,10 @@ export class SwarmNode {
         managers: [{ nodeId, addr: clusterAddr }],
       };
       const dataKey = createDataKey();
-      await this.saveCredentials({ certPem, keyPem, rootCertPem: rootCA.certPem }, dataKey, undefined);
+      await this.saveCredentials(() => ({
+        credentials: { certPem, keyPem, rootCertPem: rootCA.certPem },
+        dataKey,
+      }));
       this.dirs.write(local);
       const active = await this.activate(
         local,
@@ -285,7 +306,7 @@ export class SwarmNode {
       };
       const credentials = { certPem: answer.certPem, keyPem, rootCertPem };
       const dataKey = answer.role === 'manager' ? createDataKey() : undefined;
-      await this.saveCredentials(credentials, dataKey, undefined);
+      await this.saveCredentials(() => ({ credentials, dataKey }));
       this.dirs.write(local);
       const active = await this.activate(local, credentials, { dataKey, raft: 'join' });
       this.runAgent(active);
@@ -298,6 +319,11 @@ export class SwarmNode {
   leave(force: boolean): Promise<void> {
     return this.exclusive(async () => {
       if (this.state === 'inactive') throw swarmErrors.notInSwarm();
+      if (this.state === 'locked' && !force) {
+        throw unavailable(
+          'Swarm is encrypted and locked. Please unlock it first or use `--force` to ignore this message.',
+        );
+      }
       const manager = this.active?.manager;
       if (manager && !force) throw unavailable(this.managerLeaveRefusal(manager));
       if (manager) {
@@ -318,7 +344,7 @@ export class SwarmNode {
         }
       }
       await this.deactivate(true);
-      await this.keys.remove();
+      await this.keyWrites.run(() => this.keys.remove());
       this.dirs.erase();
       this.lockedState = undefined;
       this.state = 'inactive';
@@ -344,8 +370,7 @@ export class SwarmNode {
       try {
         stored = await this.keys.loadNodeCredentials(kek);
       } catch (error) {
-        if (error instanceof InvalidUnlockKeyError)
-          throw badRequest('swarm could not be unlocked: invalid key provided');
+        if (error instanceof InvalidUnlockKeyError) throw new ApiError(401, INVALID_UNLOCK_KEY_MESSAGE);
         throw error;
       }
       if (!stored) throw badRequest('this node has no key to unlock; leave the swarm and join again');
@@ -364,6 +389,9 @@ export class SwarmNode {
       );
       this.runAgent(active);
       this.lockedState = undefined;
+      // Return only once the node is back: its session is up and, on a manager, it knows the leader.
+      await this.waitConnected('unlocked, but the node could not open a session with the leader in time');
+      await active.manager?.waitForLeader(joinTimeoutMs);
     });
   }
 
@@ -402,8 +430,10 @@ export class SwarmNode {
         nodes: tx.list('nodes'),
         cluster: tx.list('clusters')[0],
       }));
+      const members = new Set(manager.members().map((m) => m.nodeId));
       info.Nodes = nodes.length;
-      info.Managers = nodes.filter((n) => n.Spec.Role === 'manager').length;
+      // As Docker: the managers are the nodes in the Raft group (those `docker node ls` gives a MANAGER STATUS).
+      info.Managers = nodes.filter((n) => members.has(n.ID)).length;
       if (cluster) {
         const { JoinTokens: _tokens, ...clusterInfo } = cluster;
         info.Cluster = clusterInfo;
@@ -502,16 +532,21 @@ export class SwarmNode {
     return `${message}The only way to restore a swarm that has lost consensus is to reinitialize it with \`--force-new-cluster\`. Use \`--force\` to suppress this message.`;
   }
 
-  private async saveCredentials(
-    credentials: NodeTlsCredentials,
-    dataKey: Buffer | undefined,
-    kek: Buffer | undefined,
+  /**
+   * Saves the certificate and key (encrypted with the key-encryption key when autolocked), read when the write's
+   * turn in the key queue comes, so it uses the key-encryption key of the re-encryptions queued before it.
+   */
+  private saveCredentials(
+    read: () => { credentials: NodeTlsCredentials; dataKey?: Buffer; kek?: Buffer },
   ): Promise<void> {
-    await this.keys.saveRootCA(credentials.rootCertPem);
-    await this.keys.saveNodeCredentials(
-      { certPem: credentials.certPem, keyPem: credentials.keyPem },
-      { kek, extras: dataKey ? { [raftKeyExtra]: dataKey.toString('base64') } : {} },
-    );
+    return this.keyWrites.run(async () => {
+      const { credentials, dataKey, kek } = read();
+      await this.keys.saveRootCA(credentials.rootCertPem);
+      await this.keys.saveNodeCredentials(
+        { certPem: credentials.certPem, keyPem: credentials.keyPem },
+        { kek, extras: dataKey ? { [raftKeyExtra]: dataKey.toString('base64') } : {} },
+      );
+    });
   }
 
   /** Starts the channel, the manager (if any) and the agent for a node that is in a swarm. */
@@ -520,8 +555,13 @@ export class SwarmNode {
     credentials: NodeTlsCredentials,
     how: { dataKey?: Buffer; raft: 'bootstrap' | 'restart' | 'join'; kek?: Buffer },
   ): Promise<Active> {
-    const client = new ChannelClient(credentials);
-    const partial: Partial<Active> = { local, credentials, client, dataKey: how.dataKey, kek: how.kek };
+    const partial: Partial<Active> = { local, credentials, dataKey: how.dataKey, kek: how.kek };
+    const client = new ChannelClient(credentials, {
+      onRemoved: (message) => void this.onRemoved(partial, message),
+    });
+    partial.client = client;
+    const isRemoved = (nodeId: string) =>
+      partial.manager?.store.view((tx) => tx.list('clusters')[0]?._removedNodes?.includes(nodeId)) ?? false;
     const channel = new ChannelServer({
       host: this.options.addr,
       port: this.options.clusterPort,
@@ -530,23 +570,24 @@ export class SwarmNode {
         manager: () => partial.manager,
         runtime: this.options.runtime,
         engine: (req, res, up) => this.engine(req, res, up),
+        isRemoved,
         log: this.options.log,
       }),
       onRaftSocket: (socket) => {
         if (partial.manager) partial.manager.acceptRaftSocket(socket);
         else socket.destroy();
       },
-      isRemoved: (nodeId) =>
-        partial.manager?.store.view((tx) => tx.list('clusters')[0]?._removedNodes?.includes(nodeId)) ?? false,
+      isRemoved,
       log: this.options.log,
     });
     await channel.start();
     partial.channel = channel;
     try {
       if (local.role === 'manager') {
-        partial.manager = await this.startManager(local, credentials, how.dataKey, how.raft, client, partial);
+        partial.manager = await this.startManager(local, credentials, how.dataKey, how.raft, partial);
       }
     } catch (error) {
+      partial.closed = true;
       await channel.close();
       client.close();
       throw error;
@@ -555,6 +596,7 @@ export class SwarmNode {
     try {
       await mesh.start();
     } catch (error) {
+      partial.closed = true;
       await partial.manager?.stop();
       await channel.close();
       client.close();
@@ -575,7 +617,7 @@ export class SwarmNode {
       },
       onMesh: (table) => mesh.update(table),
       onNode: (node) => this.followRole(node),
-      onRemoved: () => void this.onRemoved(),
+      onRemoved: () => void this.onRemoved(partial, 'the dispatcher closed its session: it was removed'),
       onConnected: () => {
         if (this.active) this.active.connected = true;
         for (const waiter of this.connectedWaiters.splice(0)) waiter();
@@ -587,7 +629,9 @@ export class SwarmNode {
         const cert = readNodeCertificate(this.active?.credentials.certPem ?? credentials.certPem);
         return { notBefore: cert.notBefore, notAfter: cert.notAfter };
       },
-      renew: () => this.renewCertificate(),
+      renew: async () => {
+        await this.renewCertificate();
+      },
       onError: (error) => this.options.log(`certificate renewal failed: ${(error as Error).message}`),
     });
     const active = Object.assign(partial, { agent, mesh, agentAbort, renewer, connected: false }) as Active;
@@ -608,7 +652,6 @@ export class SwarmNode {
     credentials: NodeTlsCredentials,
     dataKey: Buffer | undefined,
     raft: 'bootstrap' | 'restart' | 'join',
-    client: ChannelClient,
     partial: Partial<Active>,
   ): Promise<Manager> {
     if (!dataKey) throw new Error('this manager has no Raft data key; leave the swarm and join again');
@@ -626,10 +669,16 @@ export class SwarmNode {
       log: this.options.log,
     });
     partial.manager = manager;
-    await manager.start(raft === 'bootstrap');
-    if (raft === 'join') void this.joinRaft(manager, client, clusterAddr, local);
+    try {
+      await manager.start(raft === 'bootstrap');
+    } catch (error) {
+      partial.manager = undefined;
+      throw error;
+    }
+    if (raft === 'join') this.startRaftJoin(partial, manager);
     partial.unsubscribe = manager.store.subscribe((change) => {
-      if (change.reset || change.events.some((e) => e.table === 'clusters')) void this.followUnlockKey();
+      if (change.reset || change.events.some((e) => e.table === 'clusters'))
+        void this.followUnlockKey(partial);
       for (const event of change.events) {
         const message = swarmEvent(event);
         if (message) this.options.events?.publish(message);
@@ -638,21 +687,28 @@ export class SwarmNode {
     return manager;
   }
 
+  /** Starts asking the leader to add this manager to the Raft group, unless a request already runs. */
+  private startRaftJoin(active: Partial<Active>, manager: Manager): void {
+    if (active.joining) return;
+    const joining = this.joinRaft(active, manager).finally(() => {
+      if (active.joining === joining) active.joining = undefined;
+    });
+    active.joining = joining;
+  }
+
   /**
-   * Asks the leader to add this manager to the Raft group, until it answers. The Raft member runs meanwhile: once
-   * the leader adds it, it catches up whether or not this call's answer arrives.
+   * Asks the leader to add this manager to the Raft group, until it answers or this manager stops. The Raft
+   * member runs meanwhile: once the leader adds it, it catches up whether or not this call's answer arrives.
    */
-  private async joinRaft(
-    manager: Manager,
-    client: ChannelClient,
-    clusterAddr: string,
-    local: LocalSwarmState,
-  ): Promise<void> {
-    for (let attempt = 0; this.active?.manager === manager || attempt === 0; attempt++) {
+  private async joinRaft(active: Partial<Active>, manager: Manager): Promise<void> {
+    const clusterAddr = `${this.options.addr}:${this.options.clusterPort}`;
+    while (active.manager === manager && !active.closed && active.client) {
       try {
-        const managers = [...new Set([...this.managerAddrs(), ...local.managers.map((m) => m.addr)])];
+        const managers = [
+          ...new Set([...this.managerAddrs(), ...(active.local?.managers ?? []).map((m) => m.addr)]),
+        ];
         await callLeader(
-          client,
+          active.client,
           managers,
           'POST',
           '/raft/join',
@@ -661,115 +717,178 @@ export class SwarmNode {
         );
         return;
       } catch (error) {
+        if (active.manager !== manager || active.closed) return;
         this.options.log(`joining the managers' Raft group failed, retrying: ${(error as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     }
   }
 
-  /** Keeps this manager's key encrypted exactly when the swarm is autolocked, with the current unlock key. */
-  private async followUnlockKey(): Promise<void> {
-    const active = this.active;
-    const manager = active?.manager;
-    if (!active || !manager) return;
-    const unlockKey = manager.store.view((tx) => tx.list('clusters')[0]?._unlockKey);
-    const kek = unlockKey ? parseUnlockKey(unlockKey) : undefined;
-    if ((kek && active.kek?.equals(kek)) || (!kek && !active.kek)) return;
-    await this.keys.reencryptKey(active.kek, kek);
-    active.kek = kek;
-    this.options.log(
-      kek ? "autolock: this manager's key is now encrypted" : "autolock off: this manager's key is in clear",
-    );
+  /**
+   * Keeps this manager's key encrypted exactly when the swarm is autolocked, with the current unlock key. Runs in
+   * the key queue and reads the wanted key there, so toggles and rotations in quick succession are applied one
+   * after the other and the last one wins.
+   */
+  private followUnlockKey(active: Partial<Active>): Promise<void> {
+    return this.keyWrites
+      .run(async () => {
+        const manager = active.manager;
+        if (!manager || active.closed) return;
+        const unlockKey = manager.store.view((tx) => tx.list('clusters')[0]?._unlockKey);
+        const kek = unlockKey ? parseUnlockKey(unlockKey) : undefined;
+        if ((kek && active.kek?.equals(kek)) || (!kek && !active.kek)) return;
+        await this.keys.reencryptKey(active.kek, kek);
+        active.kek = kek;
+        this.options.log(
+          kek
+            ? "autolock: this manager's key is now encrypted"
+            : "autolock off: this manager's key is in clear",
+        );
+      })
+      .catch((error) =>
+        this.options.log(`re-encrypting this manager's key failed: ${(error as Error).message}`),
+      );
   }
 
-  /** A fresh key and certificate from the leader; the role follows the node's role in the swarm. */
-  private async renewCertificate(): Promise<void> {
-    const active = this.active;
-    if (!active) return;
-    const { keyPem, csrPem } = await createNodeKeyAndCsr();
-    const { answer } = await callLeader<{ certPem: string; role: NodeRole }>(
-      active.client,
-      this.managerAddrs(),
-      'POST',
-      '/renew',
-      {
-        csrPem,
-      },
-    );
-    const credentials = { certPem: answer.certPem, keyPem, rootCertPem: active.credentials.rootCertPem };
-    await this.saveCredentials(credentials, active.dataKey, active.kek);
-    active.credentials = credentials;
-    active.channel.setCredentials(credentials);
-    active.client.setCredentials(credentials);
-  }
-
-  /** Follows a promotion or demotion; if it fails (e.g. the leader moved), tries again until it holds. */
-  private followRole(node: NodeObject): void {
-    const active = this.active;
-    if (!active || active.local.nodeId !== node.ID) return;
-    active.desiredRole = node.Spec.Role;
-    this.reconcileRole().catch((error) => {
-      this.options.log(`becoming a ${node.Spec.Role} failed, retrying: ${(error as Error).message}`);
-      setTimeout(() => {
-        if (this.active === active) this.followRole(node);
-      }, 2_000).unref();
+  /**
+   * A fresh key and certificate from the leader. The certificate's role is the one the swarm gives this node
+   * now; resolves with it.
+   */
+  private renewCertificate(): Promise<NodeRole | undefined> {
+    return this.renewals.run(async () => {
+      const active = this.active;
+      if (!active) return undefined;
+      const { keyPem, csrPem } = await createNodeKeyAndCsr();
+      const { answer } = await callLeader<{ certPem: string; role: NodeRole }>(
+        active.client,
+        this.managerAddrs(),
+        'POST',
+        '/renew',
+        { csrPem },
+      );
+      if (this.active !== active) return undefined;
+      active.credentials = { certPem: answer.certPem, keyPem, rootCertPem: active.credentials.rootCertPem };
+      await this.saveCredentials(() => active);
+      active.channel.setCredentials(active.credentials);
+      active.client.setCredentials(active.credentials);
+      return answer.role;
     });
   }
 
-  /** Brings this node's role (certificate, manager, Raft membership) to the role the swarm gives it. */
+  /** Follows the node object the dispatcher sends: its role, and whether it is in the managers' Raft group. */
+  private followRole(node: NodeObject): void {
+    const active = this.active;
+    if (!active || active.local.nodeId !== node.ID) return;
+    active.desired = { role: node.Spec.Role, member: node.ManagerStatus !== undefined };
+    this.reconcileRoleLater(active);
+  }
+
+  /** Runs the role reconciliation; if it fails (e.g. the leader moved), tries again until it holds. */
+  private reconcileRoleLater(active: Active): void {
+    this.reconcileRole().catch((error) => {
+      this.options.log(`becoming a ${active.desired?.role} failed, retrying: ${(error as Error).message}`);
+      if (active.roleRetry || active.closed) return;
+      active.roleRetry = setTimeout(() => {
+        active.roleRetry = undefined;
+        if (this.active === active) this.reconcileRoleLater(active);
+      }, 2_000);
+      active.roleRetry.unref();
+    });
+  }
+
+  /**
+   * Brings this node's role (certificate, manager, Raft membership) to the latest role the swarm gives it.
+   * A demoted manager keeps its Raft member until the leader has removed it (its vote may be needed to commit
+   * the removal); a manager the Raft group lost (a demotion and a promotion in quick succession) asks to join
+   * again.
+   */
   private reconcileRole(): Promise<void> {
-    return this.exclusive(async () => {
+    return this.lifecycle.run(async () => {
       for (;;) {
         const current = this.active;
-        if (!current?.desiredRole || current.desiredRole === current.local.role) return;
-        this.options.log(`role: becoming a ${current.desiredRole}: renewing the certificate`);
-        await this.renewCertificate();
-        this.options.log(`role: certificate renewed`);
-        if (current.desiredRole === 'manager') {
-          current.dataKey ??= createDataKey();
-          await this.saveCredentials(current.credentials, current.dataKey, current.kek);
-          this.dirs.eraseRaft();
-          const local: LocalSwarmState = { ...current.local, role: 'manager' };
-          current.manager = await this.startManager(
-            local,
-            current.credentials,
-            current.dataKey,
-            'join',
-            current.client,
-            current,
-          );
-          current.local = local;
-          this.dirs.write(local);
-          this.options.log('promoted: this node is now a manager');
-        } else {
-          current.unsubscribe?.();
-          this.options.log('role: stopping the manager');
-          await current.manager?.stop();
-          current.manager = undefined;
-          this.dirs.eraseRaft();
-          current.local = { ...current.local, role: 'worker' };
-          this.dirs.write(current.local);
-          this.options.log('demoted: this node is now a worker');
+        const want = current?.desired;
+        if (!current || !want || current.closed) return;
+        if (want.role === current.local.role) {
+          if (want.role === 'manager' && !want.member && current.manager && !current.joining) {
+            this.options.log('role: this manager is not in the Raft group; asking the leader to add it');
+            this.startRaftJoin(current, current.manager);
+          }
+          return;
         }
+        if (want.role === 'worker' && want.member) {
+          this.options.log(
+            'role: demoted; waiting for the leader to remove this manager from the Raft group',
+          );
+          return;
+        }
+        this.options.log(`role: becoming a ${want.role}: renewing the certificate`);
+        const granted = await this.renewCertificate();
+        if (this.active !== current) return;
+        if (granted !== want.role) {
+          // The swarm changed its mind meanwhile; its next node message (or the latest one) says what to do.
+          const latest = current.desired;
+          if (latest && (latest.role !== want.role || latest.member !== want.member)) continue;
+          return;
+        }
+        if (granted === 'manager') await this.becomeManager(current);
+        else await this.becomeWorker(current);
       }
     });
   }
 
-  /** The swarm removed this node: it leaves, as Docker's daemon does. */
-  private async onRemoved(): Promise<void> {
-    this.options.log('this node was removed from the swarm; leaving it');
-    await this.exclusive(async () => {
-      await this.deactivate(true);
-      await this.keys.remove();
-      this.dirs.erase();
-      this.state = 'inactive';
-    }).catch((error) => this.options.log(`leaving after removal failed: ${(error as Error).message}`));
+  private async becomeManager(current: Active): Promise<void> {
+    current.dataKey ??= createDataKey();
+    await this.saveCredentials(() => current);
+    this.dirs.eraseRaft();
+    const local: LocalSwarmState = { ...current.local, role: 'manager' };
+    current.manager = await this.startManager(local, current.credentials, current.dataKey, 'join', current);
+    current.local = local;
+    this.dirs.write(local);
+    this.options.log('promoted: this node is now a manager');
+  }
+
+  private async becomeWorker(current: Active): Promise<void> {
+    current.unsubscribe?.();
+    current.unsubscribe = undefined;
+    const manager = current.manager;
+    current.manager = undefined;
+    this.options.log('role: stopping the manager');
+    await manager?.stop();
+    this.dirs.eraseRaft();
+    current.local = { ...current.local, role: 'worker' };
+    this.dirs.write(current.local);
+    // A worker keeps no Raft key and is never locked (autolock protects managers' keys).
+    current.dataKey = undefined;
+    current.kek = undefined;
+    await this.saveCredentials(() => current);
+    this.options.log('demoted: this node is now a worker');
+  }
+
+  /** The swarm removed this node (its session was closed so, or a manager answered 403): it leaves, as Docker. */
+  private async onRemoved(active: Partial<Active>, reason: string): Promise<void> {
+    if (active.removed || active.closed) return;
+    active.removed = true;
+    this.options.log(`this node was removed from the swarm (${reason}); leaving it`);
+    await this.lifecycle
+      .run(async () => {
+        if (this.active !== active) return;
+        await this.deactivate(true);
+        await this.keyWrites.run(() => this.keys.remove());
+        this.dirs.erase();
+        this.lockedState = undefined;
+        this.state = 'inactive';
+        this.error = '';
+        this.options.log('left the swarm: this node is not part of a swarm any more');
+      })
+      .catch((error) => this.options.log(`leaving after removal failed: ${(error as Error).message}`));
   }
 
   private async deactivate(removeContainers: boolean): Promise<void> {
     const active = this.active;
     if (!active) return;
     this.active = undefined;
+    active.closed = true;
+    clearTimeout(active.roleRetry);
     active.agentAbort.abort();
     await active.renewer.stop();
     await active.agentDone?.catch(() => {});
@@ -781,18 +900,12 @@ export class SwarmNode {
     active.client.close();
   }
 
-  private waitConnected(): Promise<void> {
+  private waitConnected(
+    timeoutMessage = 'joined, but the node could not open a session with the leader in time; check "docker node ls"',
+  ): Promise<void> {
     if (this.active?.connected) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            unavailable(
-              'joined, but the node could not open a session with the leader in time; check "docker node ls"',
-            ),
-          ),
-        joinTimeoutMs,
-      );
+      const timer = setTimeout(() => reject(unavailable(timeoutMessage)), joinTimeoutMs);
       this.connectedWaiters.push(() => {
         clearTimeout(timer);
         resolve();
@@ -802,8 +915,6 @@ export class SwarmNode {
 
   /** One lifecycle change at a time (init, join, leave, unlock, promotion). */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.busy.then(work, work);
-    this.busy = run.catch(() => undefined);
-    return run;
+    return this.lifecycle.run(work);
   }
 }

@@ -174,8 +174,57 @@ test('a removed node cannot open a session', async () => {
       () => {},
       () => {},
     ),
-    /not a member of this swarm/,
+    (error: { status?: number; message: string; extra?: Record<string, unknown> }) => {
+      assert.equal(error.status, 403);
+      assert.match(error.message, /node ghost was removed from the swarm/);
+      assert.deepEqual(error.extra, { removed: true }, 'the body tells the node it was removed');
+      return true;
+    },
   );
   abort.abort();
   await running;
+});
+
+test("a node hears when it joins or leaves the managers' Raft group", async () => {
+  const store = new Store();
+  store.setProposer(new LocalProposer(store));
+  let members = [{ nodeId: 'm', addr: '127.0.0.1:2377' }];
+  const listeners = new Set<() => void>();
+  const dispatcher = new Dispatcher(store, {
+    heartbeatPeriodMs: () => 10_000,
+    managers: () => members,
+    watchManagers: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    openSecret: () => Buffer.alloc(0),
+    log: () => {},
+  });
+  const abort = new AbortController();
+  const running = dispatcher.run(abort.signal);
+  await store.update((tx) =>
+    tx.create('nodes', { ...node('n1'), Spec: { ...node('n1').Spec, Role: 'manager' } }),
+  );
+  const messages: SessionMessage[] = [];
+  await dispatcher.openSession(
+    'n1',
+    { description: {}, addr: 'a' },
+    (message) => messages.push(message),
+    () => {},
+  );
+  const nodeMessages = () =>
+    messages.flatMap((m) => (m.type === 'node' ? [m.node.ManagerStatus !== undefined] : []));
+  assert.equal(nodeMessages().at(-1), false, 'promoted, not a Raft member yet');
+  const before = nodeMessages().length;
+  members = [...members, { nodeId: 'n1', addr: '127.0.0.2:2377' }];
+  for (const listener of listeners) listener();
+  assert.deepEqual(nodeMessages().slice(before), [true]);
+  for (const listener of listeners) listener();
+  assert.deepEqual(nodeMessages().slice(before), [true], 'no message when its membership did not change');
+  members = members.filter((m) => m.nodeId !== 'n1');
+  for (const listener of listeners) listener();
+  assert.deepEqual(nodeMessages().slice(before), [true, false]);
+  abort.abort();
+  await running;
+  assert.equal(listeners.size, 0, 'the dispatcher stops watching when it stops');
 });

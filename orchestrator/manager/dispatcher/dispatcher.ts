@@ -1,11 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../api/errors.js';
 import { MeshTablePublisher } from '../../mesh/table-publisher.js';
-import type { ClusterObject, SecretObject, TaskObject } from '../../store/objects.js';
+import type { ClusterObject, NodeObject, SecretObject, TaskObject } from '../../store/objects.js';
 import type { Store } from '../../store/store.js';
 import { compareTaskStates } from '../../store/task-states.js';
 import type { ChangeSet } from '../../store/watch.js';
-import type { AssignedSecret, SessionMessage, SessionRequest, TaskStatusUpdate } from './protocol.js';
+import {
+  type AssignedSecret,
+  nodeRemovedError,
+  type SessionMessage,
+  type SessionRequest,
+  type TaskStatusUpdate,
+} from './protocol.js';
 
 /** A node is down after missing heartbeats for this many periods (SwarmKit's grace multiplier). */
 export const heartbeatGraceMultiplier = 3;
@@ -17,8 +23,10 @@ export const maxBatchIntervalMs = 100;
 export interface DispatcherOptions {
   /** The heartbeat period agents must keep (the cluster's Dispatcher.HeartbeatPeriod, or a profile's). */
   heartbeatPeriodMs(): number;
-  /** The managers agents may connect to. */
+  /** The managers agents may connect to: the members of the Raft group. */
   managers(): { nodeId: string; addr: string }[];
+  /** Calls `listener` when the Raft membership may have changed; returns how to stop. */
+  watchManagers?(listener: () => void): () => void;
   /** Opens a secret sealed in the store with the cluster's data key. */
   openSecret(secret: SecretObject, cluster: ClusterObject): Buffer;
   log(line: string): void;
@@ -46,6 +54,8 @@ export class Dispatcher {
   private flushTimer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly mesh: MeshTablePublisher;
+  /** The Raft members the sessions were last told about (a node follows its own membership). */
+  private members = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -60,6 +70,8 @@ export class Dispatcher {
   async run(signal: AbortSignal): Promise<void> {
     this.running = true;
     this.mesh.start();
+    this.members = this.memberIds();
+    const unwatch = this.options.watchManagers?.(() => this.onMembership());
     // Nodes that were ready under the previous leader get one grace period to open a session with us.
     for (const node of this.store.view((tx) => tx.list('nodes'))) {
       if (node.Status.State === 'ready') this.expectHeartbeat(node.ID);
@@ -68,6 +80,7 @@ export class Dispatcher {
       for await (const change of this.store.watch(signal)) this.onChange(change);
     } finally {
       this.running = false;
+      unwatch?.();
       this.mesh.stop();
       for (const timer of this.graceTimers.values()) clearTimeout(timer);
       this.graceTimers.clear();
@@ -84,7 +97,7 @@ export class Dispatcher {
     }
   }
 
-  /** A node's agent opens its session. Throws a 403 ApiError for a node the swarm does not know (removed). */
+  /** A node's agent opens its session. Throws a 403 "removed" ApiError for a node the swarm does not know. */
   async openSession(
     nodeId: string,
     request: SessionRequest,
@@ -94,9 +107,7 @@ export class Dispatcher {
     if (!this.running) throw new ApiError(503, 'this manager is not the leader; connect to the leader');
     const removed = this.store.view((tx) => tx.list('clusters')[0]?._removedNodes ?? []);
     const node = this.store.view((tx) => tx.get('nodes', nodeId));
-    if (!node || removed.includes(nodeId)) {
-      throw new ApiError(403, `node ${nodeId} is not a member of this swarm: it was removed`);
-    }
+    if (!node || removed.includes(nodeId)) throw nodeRemovedError(nodeId);
     this.sessions.get(nodeId)?.close();
     const session: Session = {
       id: randomBytes(12).toString('hex'),
@@ -132,7 +143,7 @@ export class Dispatcher {
     send({ type: 'mesh', table: this.mesh.current });
     this.sendAssignments(session, true);
     const latest = this.store.view((tx) => tx.get('nodes', nodeId));
-    if (latest) send({ type: 'node', node: latest });
+    if (latest) send({ type: 'node', node: this.withMembership(latest) });
     this.heartbeat(nodeId, session.id);
     return session.id;
   }
@@ -160,6 +171,30 @@ export class Dispatcher {
   detach(nodeId: string, sessionId: string): void {
     const session = this.sessions.get(nodeId);
     if (session?.id === sessionId) session.send = () => {};
+  }
+
+  private memberIds(): Set<string> {
+    return new Set(this.options.managers().map((m) => m.nodeId));
+  }
+
+  /** The node as its agent sees it: with `ManagerStatus` exactly while it is a Raft member. */
+  private withMembership(node: NodeObject): NodeObject {
+    const { ManagerStatus: _stale, ...rest } = node;
+    const member = this.options.managers().find((m) => m.nodeId === node.ID);
+    return member ? { ...rest, ManagerStatus: { Addr: member.addr } } : rest;
+  }
+
+  /** The Raft membership changed: nodes that joined or left it hear so (a promotion or demotion proceeds). */
+  private onMembership(): void {
+    if (!this.running) return;
+    const next = this.memberIds();
+    const changed = [...next, ...this.members].filter((id) => next.has(id) !== this.members.has(id));
+    this.members = next;
+    for (const nodeId of changed) {
+      const session = this.sessions.get(nodeId);
+      const node = session && this.store.view((tx) => tx.get('nodes', nodeId));
+      if (session && node) session.send({ type: 'node', node: this.withMembership(node) });
+    }
   }
 
   private sessionOf(nodeId: string, sessionId: string): Session {
@@ -236,7 +271,7 @@ export class Dispatcher {
           session.send({ type: 'close', reason: 'this node was removed from the swarm', removed: true });
           session.close();
         } else if (session && event.action === 'update') {
-          session.send({ type: 'node', node: event.object });
+          session.send({ type: 'node', node: this.withMembership(event.object) });
         }
       } else if (event.table === 'secrets' || event.table === 'clusters') {
         for (const session of this.sessions.values()) touched.add(session.nodeId);

@@ -3,6 +3,7 @@
  * newline-delimited JSON plus small POSTs) lives in the node's channel; these are the messages.
  */
 import type { NodeDescription, TaskState } from '../../api/engine-types.js';
+import { ApiError } from '../../api/errors.js';
 import type { MeshTable } from '../../mesh/mesh-table.js';
 import type { NodeObject, TaskEndpoint, TaskObject } from '../../store/objects.js';
 
@@ -31,7 +32,10 @@ export type SessionMessage =
       secrets: AssignedSecret[];
       removedSecrets: string[];
     }
-  /** This node's object changed (role, availability, labels). */
+  /**
+   * This node's object changed (role, availability, labels), or its Raft membership did: `ManagerStatus` is set
+   * exactly while the node is a member of the managers' Raft group, as the leader sees it.
+   */
   | { type: 'node'; node: NodeObject }
   /** Where every service's traffic goes, for the node's routing mesh and DNS (sent when it changes). */
   | { type: 'mesh'; table: MeshTable }
@@ -57,4 +61,21 @@ export interface TaskStatusUpdate {
   exitCode?: number;
   endpoints?: TaskEndpoint[];
   health?: 'starting' | 'healthy' | 'unhealthy';
+}
+
+/**
+ * A manager's answer (403) to a node whose certificate is still valid but which the swarm removed
+ * (`docker node rm`): the body carries `removed: true`, so the node leaves instead of retrying.
+ */
+export function nodeRemovedError(nodeId: string): ApiError {
+  return new ApiError(
+    403,
+    `node ${nodeId} was removed from the swarm: it is no longer part of it. Join it again with "docker swarm join"`,
+    { extra: { removed: true } },
+  );
+}
+
+/** Whether an error answer's body says this node was removed from the swarm. */
+export function isNodeRemovedAnswer(status: number, body: unknown): boolean {
+  return status === 403 && (body as { removed?: unknown } | undefined)?.removed === true;
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Agent, request } from 'node:https';
 import { certificateChain, type ExpectedPeer, nodeServerIdentityCheck } from '../../manager/ca/index.js';
+import { isNodeRemovedAnswer } from '../../manager/dispatcher/protocol.js';
 
 /** A channel request answered with an error status: the remote node's status and message. */
 export class ChannelError extends Error {
@@ -21,6 +22,12 @@ export interface ChannelCredentials {
   keyPem?: string;
 }
 
+/** What a node's client tells it about the answers it gets. */
+export interface ChannelClientHooks {
+  /** A manager answered that the swarm removed this node (403, `removed: true`). */
+  onRemoved?(message: string): void;
+}
+
 export interface CallOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -39,7 +46,10 @@ function split(addr: string): { host: string; port: number } {
 export class ChannelClient {
   private agent: Agent;
 
-  constructor(private credentials: ChannelCredentials) {
+  constructor(
+    private credentials: ChannelCredentials,
+    private readonly hooks: ChannelClientHooks = {},
+  ) {
     this.agent = this.makeAgent();
   }
 
@@ -105,13 +115,13 @@ export class ChannelClient {
             } catch {
               parsed = undefined;
             }
-            reject(
-              new ChannelError(
-                res.statusCode ?? 500,
-                parsed?.message ?? (text || `HTTP ${res.statusCode}`),
-                parsed,
-              ),
+            const error = new ChannelError(
+              res.statusCode ?? 500,
+              parsed?.message ?? (text || `HTTP ${res.statusCode}`),
+              parsed,
             );
+            if (isNodeRemovedAnswer(error.status, parsed)) this.hooks.onRemoved?.(error.message);
+            reject(error);
           });
         },
       );

@@ -27,15 +27,16 @@ export interface ChannelServerOptions {
   handle: ApiHandler;
   /** A Raft connection from a manager with a valid manager certificate. */
   onRaftSocket(socket: TLSSocket, peer: PeerIdentity): void;
-  /** Certificates of removed nodes are refused even though the CA signed them. */
+  /** Raft connections of removed nodes are refused even though the CA signed their certificates. */
   isRemoved(nodeId: string): boolean;
   log(line: string): void;
 }
 
 /**
  * A node's channel on port 2377: mutual TLS for Raft (by ALPN) and HTTP between nodes. Clients without a
- * certificate of the cluster (a node joining) get through the handshake, but only the join endpoint serves
- * them; every other handler checks `peerOf(req)`.
+ * certificate (a node joining) get through the handshake, but only the join endpoint serves them; every other
+ * handler checks `peerOf(req)` (and whether that node was removed, so it can be told). A client presenting a
+ * certificate this swarm's CA did not sign (or an expired one) is disconnected at once.
  */
 export class ChannelServer {
   private readonly tls: TlsServer;
@@ -82,16 +83,22 @@ export class ChannelServer {
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => {});
     const peer = peerIdentity(socket, this.options.credentials.rootCertPem);
-    const trusted = peer && !this.options.isRemoved(peer.nodeId) ? peer : undefined;
+    if (!peer && socket.getPeerX509Certificate()) {
+      this.options.log(
+        `refused a connection from ${socket.remoteAddress}: its certificate is not a valid certificate of this swarm's CA (${String(socket.authorizationError ?? 'not a node certificate')})`,
+      );
+      socket.destroy();
+      return;
+    }
     if (socket.alpnProtocol === raftProtocol) {
-      if (trusted?.role !== 'manager') {
+      if (peer?.role !== 'manager' || this.options.isRemoved(peer.nodeId)) {
         socket.destroy();
         return;
       }
-      this.options.onRaftSocket(socket, trusted);
+      this.options.onRaftSocket(socket, peer);
       return;
     }
-    if (trusted) peers.set(socket, trusted);
+    if (peer) peers.set(socket, peer);
     this.http.emit('connection', socket);
   }
 }
