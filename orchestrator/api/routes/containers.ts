@@ -522,7 +522,8 @@ export function registerContainerRoutes(
   router.post('/containers/{id}/wait', async (req) => {
     const info = findContainer(executor, req.params.id);
     const done = await executor.wait(info.id);
-    return { StatusCode: done.exitCode ?? 0, Error: done.error ? { Message: done.error } : null };
+    // Docker's WaitResponse omits Error (omitempty) when the container exited without one.
+    return { StatusCode: done.exitCode ?? 0, ...(done.error ? { Error: { Message: done.error } } : {}) };
   });
 
   router.delete('/containers/{id}', async (req) => {
