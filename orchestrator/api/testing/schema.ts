@@ -64,6 +64,7 @@ function convert(node: unknown, refBase = ''): unknown {
 }
 
 interface SwaggerOperation {
+  parameters?: { in: string; schema?: Schema }[];
   responses?: Record<string, { schema?: Schema }>;
 }
 
@@ -74,6 +75,8 @@ interface SwaggerSpec {
 
 interface Loaded {
   ajv: Ajv;
+  /** The definitions as written (Swagger 2.0), for walking request bodies. */
+  raw: Record<string, Schema>;
   validators: Map<string, ValidateFunction>;
   responseValidators: Map<string, ValidateFunction>;
   operations: SpecOperation[];
@@ -88,6 +91,8 @@ export interface SpecOperation {
   success: Map<number, Schema | undefined>;
   /** Matches concrete paths; `{name}` spans slashes (image names), other parameters one segment. */
   pattern: RegExp;
+  /** The request body's schema (as written in the definition, references unresolved), if it takes one. */
+  body?: Schema;
 }
 
 let loaded: Loaded | undefined;
@@ -122,13 +127,14 @@ function load(): Loaded {
       for (const [code, response] of Object.entries(operation.responses ?? {})) {
         if (Number(code) < 300) success.set(Number(code), response.schema);
       }
-      operations.push({ method: method.toUpperCase(), path, success, pattern: pathPattern(path) });
+      const body = operation.parameters?.find((parameter) => parameter.in === 'body')?.schema;
+      operations.push({ method: method.toUpperCase(), path, success, pattern: pathPattern(path), body });
     }
   }
   // Literal paths before templated ones: `/containers/json` is not `/containers/{id}`.
   const params = (op: SpecOperation) => (op.path.match(/\{/g) ?? []).length;
   operations.sort((a, b) => params(a) - params(b));
-  return { ajv, validators, responseValidators: new Map(), operations };
+  return { ajv, raw: spec.definitions, validators, responseValidators: new Map(), operations };
 }
 
 function describeErrors(validate: ValidateFunction): string {
@@ -204,4 +210,62 @@ export function assertEachMatches(definition: string, values: unknown): void {
       throw new Error(`item ${i}: ${(error as Error).message}`);
     }
   });
+}
+
+/** A field of a request body: where it is (`["TaskTemplate", "ContainerSpec", "Image"]`) and its JSON type. */
+export interface BodyField {
+  path: string[];
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object';
+  /** For arrays: the type of their items, when the definition gives a plain one. */
+  items?: string;
+  /** True for the values of a map (`Labels.<key>`): the last path element is a sample key. */
+  mapValue?: boolean;
+}
+
+/**
+ * Every typed field of a request body, down to `maxDepth` levels deep (maps get one sample key `k`, arrays one
+ * item `0`): what a client may get wrong about the body's shape.
+ */
+export function requestBodyFields(operation: SpecOperation, maxDepth = 6): BodyField[] {
+  loaded ??= load();
+  const raw = loaded.raw;
+  const fields: BodyField[] = [];
+  const resolve = (schema: Schema, seen: string[]): { schema: Schema; seen: string[] } | undefined => {
+    const ref = schema.$ref as string | undefined;
+    if (!ref) return { schema, seen };
+    const name = ref.replace('#/definitions/', '');
+    if (seen.includes(name)) return undefined;
+    return resolve(raw[name], [...seen, name]);
+  };
+  const walk = (input: Schema, path: string[], seen: string[], mapValue: boolean): void => {
+    const found = resolve(input, seen);
+    if (!found) return;
+    const { schema } = found;
+    const parts = (schema.allOf as Schema[] | undefined) ?? [];
+    const properties: Record<string, Schema> = { ...(schema.properties as Record<string, Schema>) };
+    for (const part of parts) {
+      const resolved = resolve(part, found.seen);
+      Object.assign(properties, resolved?.schema.properties ?? {});
+    }
+    const type = (schema.type as BodyField['type'] | undefined) ?? (parts.length > 0 ? 'object' : undefined);
+    if (path.length > 0 && type) {
+      const items = schema.items ? resolve(schema.items as Schema, found.seen)?.schema.type : undefined;
+      fields.push({
+        path,
+        type,
+        ...(typeof items === 'string' ? { items } : {}),
+        ...(mapValue ? { mapValue } : {}),
+      });
+    }
+    if (path.length >= maxDepth) return;
+    if (type === 'array' && schema.items) walk(schema.items as Schema, [...path, '0'], found.seen, false);
+    if (type !== 'object') return;
+    for (const [name, child] of Object.entries(properties)) walk(child, [...path, name], found.seen, false);
+    const values = schema.additionalProperties;
+    if (values && typeof values === 'object' && Object.keys(properties).length === 0) {
+      walk(values as Schema, [...path, 'k'], found.seen, true);
+    }
+  };
+  if (operation.body) walk(operation.body, [], [], false);
+  return fields;
 }
