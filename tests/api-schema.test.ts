@@ -384,6 +384,14 @@ describe('every endpoint swarmd serves answers as swagger-v1.47.yaml defines it'
     await conform(leader, 'DELETE', `/networks/${scratchNetwork.Id}`);
     // A worker lists its own networks, as Docker's do.
     await conform(nodes[2], 'GET', '/networks');
+    // Refusals forwarded from the second manager reach the client as the leader gave them.
+    await refused(nodes[1], 'GET', '/v1.30/services/nosuch', 404, /^service nosuch not found$/);
+    await refused(nodes[1], 'POST', '/v1.47/services/create', 400, /cannot unmarshal string .*Replicas/, {
+      body: { Name: 'x', Mode: { Replicated: { Replicas: 'three' } } },
+    });
+    await refused(nodes[1], 'POST', '/v1.47/secrets/create', 413, /request body is larger than/, {
+      body: Buffer.alloc(20 * 1024 * 1024, 'a'),
+    });
 
     const nodeList = await conform<Node[]>(nodes[1], 'GET', '/nodes');
     const worker = nodeList.find((n) => n.Description?.Hostname === nodes[2].name);

@@ -242,6 +242,8 @@ export function requestBodyFields(operation: SpecOperation, maxDepth = 6): BodyF
     if (!found) return;
     const { schema } = found;
     const parts = (schema.allOf as Schema[] | undefined) ?? [];
+    // `allOf: [$ref]` beside a description is the referenced schema itself (e.g. Mount.Type, a string).
+    if (parts.length === 1 && !schema.properties) return walk(parts[0], path, found.seen, mapValue);
     const properties: Record<string, Schema> = { ...(schema.properties as Record<string, Schema>) };
     for (const part of parts) {
       const resolved = resolve(part, found.seen);
