@@ -243,7 +243,10 @@ export function requestBodyFields(operation: SpecOperation, maxDepth = 6): BodyF
     const { schema } = found;
     const parts = (schema.allOf as Schema[] | undefined) ?? [];
     // `allOf: [$ref]` beside a description is the referenced schema itself (e.g. Mount.Type, a string).
-    if (parts.length === 1 && !schema.properties) return walk(parts[0], path, found.seen, mapValue);
+    if (parts.length === 1 && !schema.properties) {
+      walk(parts[0], path, found.seen, mapValue);
+      return;
+    }
     const properties: Record<string, Schema> = { ...(schema.properties as Record<string, Schema>) };
     for (const part of parts) {
       const resolved = resolve(part, found.seen);
