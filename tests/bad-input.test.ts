@@ -136,7 +136,7 @@ function fieldName(path: string[]): string {
 }
 
 describe('bad input gets Docker-style 4xx answers and changes nothing', () => {
-  let before_: Awaited<ReturnType<typeof snapshot>>;
+  let initial: Awaited<ReturnType<typeof snapshot>>;
 
   before(async () => {
     handle = await new LocalProvider({ labsDir }).create({ nodes: 3 });
@@ -201,7 +201,7 @@ describe('bad input gets Docker-style 4xx answers and changes nothing', () => {
       node: handle.lab.nodes.find((n) => n.name === onNode) ?? manager,
       id: running[0].Status?.ContainerStatus?.ContainerID ?? '',
     };
-    before_ = await snapshot();
+    initial = await snapshot();
   });
   after(async () => {
     if (!process.env.KEEP_LABS) await handle?.destroy();
@@ -823,7 +823,7 @@ describe('bad input gets Docker-style 4xx answers and changes nothing', () => {
       assert.equal(ping.text, 'OK');
       process.kill(node.pid, 0);
     }
-    assert.deepEqual(await snapshot(), before_);
+    assert.deepEqual(await snapshot(), initial);
     const info = await api<{ Swarm: { LocalNodeState: string } }>(outsider, 'GET', '/info');
     assert.equal(info.Swarm.LocalNodeState, 'inactive');
     for (const node of handle.lab.nodes) {
