@@ -44,6 +44,8 @@ export const streamed: unique symbol = Symbol('streamed');
 
 interface Route {
   method: string;
+  /** As registered, e.g. `/services/{id}/update`. */
+  path: string;
   pattern: RegExp;
   names: string[];
   handler: Handler;
@@ -71,8 +73,13 @@ export class Router {
         return '([^/]+)';
       })
       .join('/');
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), names, handler });
+    this.routes.push({ method, path, pattern: new RegExp(`^${source}/?$`), names, handler });
     return this;
+  }
+
+  /** The routes registered, in order (the fallback is not one): what the API conformance test covers. */
+  list(): { method: string; path: string }[] {
+    return this.routes.map(({ method, path }) => ({ method, path }));
   }
 
   get(path: string, handler: Handler): this {

@@ -41,21 +41,46 @@ export function stripVersion(rawPath: string): { version: string; path: string }
   return { version, path: found[3] };
 }
 
+/** How much of a refused body is read (and dropped) so the client, still sending, gets the answer. */
+const maxDrainBytes = 64 * 1024 * 1024;
+
+/**
+ * Reads a request body up to `maxBodyBytes`. A larger one is refused (413) as soon as it is declared or passes
+ * the limit; the rest is read and dropped, so that the client, still sending, reads the answer instead of a
+ * reset connection (and may go on using it), up to `maxDrainBytes`, beyond which the connection is cut.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const tooLarge = () => {
+      req.off('data', onData);
+      let drained = 0;
+      req.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > maxDrainBytes) req.destroy();
+      });
+      reject(
+        new ApiError(
+          413,
+          `request body is larger than ${maxBodyBytes} bytes: send a smaller request (secrets hold at most 500 KB)`,
+        ),
+      );
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBodyBytes) {
-        reject(
-          new ApiError(413, `request body is larger than ${maxBodyBytes} bytes; send a smaller request`),
-        );
-        req.destroy();
+        chunks.length = 0;
+        tooLarge();
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    if (Number(req.headers['content-length']) > maxBodyBytes) {
+      tooLarge();
+      return;
+    }
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });

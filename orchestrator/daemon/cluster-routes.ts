@@ -9,30 +9,39 @@ import { registerSecretRoutes } from '../api/routes/secrets.js';
 import { registerServiceRoutes } from '../api/routes/services.js';
 import { registerTaskRoutes } from '../api/routes/tasks.js';
 import { createJoinToken, createUnlockKey } from '../manager/ca/index.js';
+import type { ManagerMembership } from '../manager/controlapi/membership.js';
+import type { NodeLogReader } from '../manager/logs/service-logs.js';
 import type { Manager } from '../manager/manager.js';
 import { enginePrefix, forwardedHeader } from '../node/channel-routes.js';
 import type { SwarmNode } from '../node/swarm-node.js';
+import type { Store } from '../store/store.js';
 
 /** Paths served from the managers' replicated state (anything else is local to the node). */
 const clusterPath = /^\/(swarm|nodes|services|tasks|secrets|configs|networks)(\/|$)/;
 
+/** What a manager's routes work on: its store and Raft membership, and the nodes' task logs. */
+export interface ManagerRouteDeps {
+  store: Store;
+  membership: ManagerMembership;
+  readNodeLogs: NodeLogReader;
+  log(line: string): void;
+  localNetworks: () => Network[];
+}
+
 /** The routes a manager serves from its store; built once per manager (they hold its store). */
-export function managerRouter(manager: Manager, swarm: SwarmNode, localNetworks: () => Network[]): Router {
+export function managerRouter(deps: ManagerRouteDeps): Router {
+  const { store, localNetworks } = deps;
   const router = new Router();
   registerClusterRoutes(router, {
-    store: manager.store,
+    store,
     keys: { newJoinToken: createJoinToken, newUnlockKey: () => createUnlockKey().unlockKey },
   });
-  registerNodeRoutes(router, { store: manager.store, membership: manager });
-  registerServiceRoutes(router, { store: manager.store, localNetworks });
-  registerTaskRoutes(router, { store: manager.store });
-  registerSecretRoutes(router, { store: manager.store });
-  registerLogRoutes(router, {
-    store: manager.store,
-    read: (nodeId, containerId, query, signal) => swarm.readNodeLogs(nodeId, containerId, query, signal),
-    log: (line) => manager.log(line),
-  });
-  registerNetworkRoutes(router, { store: manager.store, localNetworks });
+  registerNodeRoutes(router, { store, membership: deps.membership });
+  registerServiceRoutes(router, { store, localNetworks });
+  registerTaskRoutes(router, { store });
+  registerSecretRoutes(router, { store });
+  registerLogRoutes(router, { store, read: deps.readNodeLogs, log: deps.log });
+  registerNetworkRoutes(router, { store, localNetworks });
   return router;
 }
 
@@ -75,7 +84,17 @@ export function clusterDispatch(swarm: SwarmNode, localNetworks: () => Network[]
       return streamed;
     }
     let router = routers.get(manager);
-    if (!router) routers.set(manager, (router = managerRouter(manager, swarm, localNetworks)));
+    if (!router) {
+      router = managerRouter({
+        store: manager.store,
+        membership: manager,
+        readNodeLogs: (nodeId, containerId, query, signal) =>
+          swarm.readNodeLogs(nodeId, containerId, query, signal),
+        log: (line) => manager.log(line),
+        localNetworks,
+      });
+      routers.set(manager, router);
+    }
     const found = router.match(req.method, req.path);
     if (!found) throw notFound('page not found');
     if ('allowed' in found) throw new ApiError(405, `method ${req.method} is not allowed on ${req.path}`);

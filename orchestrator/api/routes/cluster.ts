@@ -1,5 +1,6 @@
 import { type ClusterKeys, swarmView, updateCluster } from '../../manager/controlapi/cluster.js';
 import type { Store } from '../../store/store.js';
+import { decodeBody } from '../decode.js';
 import { badRequest } from '../errors.js';
 import { Reply, type Router } from '../router.js';
 import { isTrue, versionParam } from './nodes.js';
@@ -14,10 +15,11 @@ export function registerClusterRoutes(router: Router, deps: { store: Store; keys
   };
   router.get('/swarm', () => swarmView(cluster()));
   router.post('/swarm/update', async (req) => {
+    const spec = decodeBody(await req.json(), 'SwarmSpec');
     await updateCluster(
       store,
       versionParam(req.query),
-      await req.json(),
+      spec,
       {
         workerToken: isTrue(req.query.get('rotateWorkerToken')),
         managerToken: isTrue(req.query.get('rotateManagerToken')),

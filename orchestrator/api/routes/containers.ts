@@ -491,11 +491,11 @@ export function registerContainerRoutes(
   });
 
   router.post('/containers/{id}/stop', async (req) => {
-    const info = findContainer(executor, req.params.id);
-    if (info.state !== 'running') return new Reply(304);
     const t = req.query.get('t');
     const graceMs = t === null || t === '' ? undefined : Number(t) * 1000;
     if (graceMs !== undefined && !Number.isFinite(graceMs)) throw badRequest(`invalid value for "t": ${t}`);
+    const info = findContainer(executor, req.params.id);
+    if (info.state !== 'running') return new Reply(304);
     await executor.stop(info.id, graceMs !== undefined && graceMs < 0 ? 2 ** 31 - 1 : graceMs);
     return new Reply(204);
   });
@@ -522,7 +522,8 @@ export function registerContainerRoutes(
   router.post('/containers/{id}/wait', async (req) => {
     const info = findContainer(executor, req.params.id);
     const done = await executor.wait(info.id);
-    return { StatusCode: done.exitCode ?? 0, Error: done.error ? { Message: done.error } : null };
+    // Docker's WaitResponse omits Error (omitempty) when the container exited without one.
+    return { StatusCode: done.exitCode ?? 0, ...(done.error ? { Error: { Message: done.error } } : {}) };
   });
 
   router.delete('/containers/{id}', async (req) => {

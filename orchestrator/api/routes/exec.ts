@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import type { ExecSession } from '../../agent/executor/exec-client.js';
 import type { Executor } from '../../agent/executor/executor.js';
+import { decodeBody } from '../decode.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { multiplexFrame } from '../log-stream.js';
 import { Reply, type Router, streamed } from '../router.js';
@@ -74,12 +75,6 @@ export class ExecRegistry implements ExecIndex {
       this.execs.delete(oldest.id);
     }
   }
-}
-
-function asObject(value: unknown, what: string): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw badRequest(`${what} must be a JSON object`);
-  return value as Record<string, unknown>;
 }
 
 function optionalBoolean(body: Record<string, unknown>, key: string): boolean {
@@ -178,8 +173,8 @@ export function registerExecRoutes(router: Router, deps: { executor: Executor; e
   const { executor, execs } = deps;
 
   router.post('/containers/{id}/exec', async (req) => {
+    const body = decodeBody(await req.json(), 'ExecConfig');
     const info = findContainer(executor, req.params.id);
-    const body = asObject(await req.json(), 'exec config');
     const cmd = stringList(body, 'Cmd');
     if (!cmd || cmd.length === 0) throw badRequest('No exec command specified');
     const user = body.User ?? '';
@@ -219,12 +214,12 @@ export function registerExecRoutes(router: Router, deps: { executor: Executor; e
       socket = req.hijack();
       try {
         const raw = await readBody(socket, Number(req.headers['content-length'] ?? 0));
-        body = asObject(raw.length > 0 ? JSON.parse(raw.toString('utf8')) : {}, 'exec start config');
+        body = decodeBody(raw.length > 0 ? JSON.parse(raw.toString('utf8')) : {}, 'ExecStartConfig');
       } catch (error) {
         socket.end(`invalid exec start config: ${(error as Error).message}\r\n`);
         return streamed;
       }
-    } else body = asObject(await req.json(), 'exec start config');
+    } else body = decodeBody(await req.json(), 'ExecStartConfig');
     const detach = optionalBoolean(body, 'Detach') && !socket;
     const size = consoleSize(body) ?? record.consoleSize;
     record.started = true;

@@ -11,6 +11,7 @@ import {
   removeNetwork,
 } from '../../manager/controlapi/networks.js';
 import type { Store } from '../../store/store.js';
+import { decodeBody } from '../decode.js';
 import type { Network } from '../engine-types.js';
 import { parseFilters } from '../filters.js';
 import { Reply, type Router } from '../router.js';
@@ -32,7 +33,7 @@ export function registerNetworkRoutes(router: Router, deps: NetworkRouteDeps): v
   );
 
   router.post('/networks/create', async (req) => {
-    const body = await req.json();
+    const body = decodeBody(await req.json(), 'NetworkCreateRequest');
     if (!isSwarmNetworkRequest(body) && deps.createLocalNetwork) {
       return new Reply(201, await deps.createLocalNetwork(body));
     }

@@ -8,6 +8,7 @@ import {
   updateNode,
 } from '../../manager/controlapi/nodes.js';
 import type { Store } from '../../store/store.js';
+import { decodeBody } from '../decode.js';
 import { badRequest } from '../errors.js';
 import { parseFilters } from '../filters.js';
 import { Reply, type Router } from '../router.js';
@@ -15,11 +16,10 @@ import { Reply, type Router } from '../router.js';
 /** Parses the `version` query parameter that every update carries. */
 export function versionParam(query: URLSearchParams): number {
   const text = query.get('version');
-  const version = Number(text);
-  if (text === null || !Number.isInteger(version) || version < 0) {
+  if (text === null || !/^\d+$/.test(text)) {
     throw badRequest(`invalid version "${text ?? ''}": pass the object's current Version.Index as ?version=`);
   }
-  return version;
+  return Number(text);
 }
 
 export const isTrue = (value: string | null) => value === '1' || value === 'true';
@@ -40,7 +40,8 @@ export function registerNodeRoutes(
     ),
   );
   router.post('/nodes/{id}/update', async (req) => {
-    await updateNode(store, req.params.id, versionParam(req.query), await req.json(), membership);
+    const spec = decodeBody(await req.json(), 'NodeSpec');
+    await updateNode(store, req.params.id, versionParam(req.query), spec, membership);
     return new Reply(200);
   });
   router.delete('/nodes/{id}', async (req) => {

@@ -9,6 +9,7 @@ import {
   updateService,
 } from '../../manager/controlapi/services.js';
 import type { Store } from '../../store/store.js';
+import { decodeBody } from '../decode.js';
 import type { Network } from '../engine-types.js';
 import { parseFilters } from '../filters.js';
 import { Reply, type Router } from '../router.js';
@@ -34,7 +35,9 @@ export function registerServiceRoutes(router: Router, deps: ServiceRouteDeps): v
   );
 
   router.post('/services/create', async (req) => {
-    const created = await createService(store, await req.json(), { isLocalNetwork });
+    const created = await createService(store, decodeBody(await req.json(), 'ServiceSpec'), {
+      isLocalNetwork,
+    });
     return new Reply(201, created);
   });
 
@@ -43,7 +46,7 @@ export function registerServiceRoutes(router: Router, deps: ServiceRouteDeps): v
   );
 
   router.post('/services/{id}/update', async (req) =>
-    updateService(store, req.params.id, await req.json(), {
+    updateService(store, req.params.id, decodeBody(await req.json(), 'ServiceSpec'), {
       version: req.query.get('version'),
       rollback: req.query.get('rollback'),
       isLocalNetwork,

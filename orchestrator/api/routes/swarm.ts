@@ -1,3 +1,4 @@
+import { decodeBody } from '../decode.js';
 import { badRequest } from '../errors.js';
 import { Reply, type Router } from '../router.js';
 import type { SwarmInitRequest, SwarmJoinRequest } from './swarm-requests.js';
@@ -10,13 +11,6 @@ export interface SwarmControl {
   unlock(unlockKey: string): Promise<void>;
 }
 
-function asObject(body: unknown, what: string): Record<string, unknown> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest(`invalid ${what} request: expected a JSON object`);
-  }
-  return body as Record<string, unknown>;
-}
-
 function optionalString(body: Record<string, unknown>, field: string): string {
   const value = body[field];
   if (value === undefined || value === null) return '';
@@ -25,13 +19,27 @@ function optionalString(body: Record<string, unknown>, field: string): string {
   return value;
 }
 
+const addressPattern = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9][A-Za-z0-9._-]*)(:(\d{1,5}))?$/;
+
+/** An address field (`host`, `host:port` or an interface name), refused with what to give when malformed. */
+function address(body: Record<string, unknown>, field: string, example: string, value = body[field]): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  if (text === '') return '';
+  const found = addressPattern.exec(text);
+  const port = found?.[3] === undefined ? 2377 : Number(found[3]);
+  if (!found || port < 1 || port > 65535) {
+    throw badRequest(`invalid ${field} "${text}": give an address and port, e.g. ${example}`);
+  }
+  return text;
+}
+
 /** `POST /swarm/init|join|leave|unlock`: the endpoints that change this node's own swarm state. */
 export function registerSwarmLifecycleRoutes(router: Router, swarm: SwarmControl): void {
   router.post('/swarm/init', async (req) => {
-    const body = asObject((await req.json()) ?? {}, 'swarm init');
+    const body = decodeBody(await req.json(), 'SwarmInitRequest');
     const request: SwarmInitRequest = {
-      ListenAddr: optionalString(body, 'ListenAddr'),
-      AdvertiseAddr: optionalString(body, 'AdvertiseAddr'),
+      ListenAddr: address(body, 'ListenAddr', '0.0.0.0:2377'),
+      AdvertiseAddr: address(body, 'AdvertiseAddr', '127.0.1.1:2377'),
       ForceNewCluster: body.ForceNewCluster === true,
       AutoLockManagers: body.AutoLockManagers === true,
       Availability: optionalString(body, 'Availability'),
@@ -40,15 +48,16 @@ export function registerSwarmLifecycleRoutes(router: Router, swarm: SwarmControl
     return swarm.init(request);
   });
   router.post('/swarm/join', async (req) => {
-    const body = asObject(await req.json(), 'swarm join');
+    const body = decodeBody(await req.json(), 'SwarmJoinRequest');
     const remotes = body.RemoteAddrs;
     if (!Array.isArray(remotes) || remotes.length === 0 || remotes.some((r) => typeof r !== 'string')) {
       throw badRequest('invalid RemoteAddrs: give at least one manager address, e.g. ["127.0.1.1:2377"]');
     }
+    for (const remote of remotes) address(body, 'RemoteAddrs', '127.0.1.1:2377', remote);
     const JoinToken = optionalString(body, 'JoinToken');
     await swarm.join({
-      ListenAddr: optionalString(body, 'ListenAddr'),
-      AdvertiseAddr: optionalString(body, 'AdvertiseAddr'),
+      ListenAddr: address(body, 'ListenAddr', '0.0.0.0:2377'),
+      AdvertiseAddr: address(body, 'AdvertiseAddr', '127.0.1.2:2377'),
       RemoteAddrs: remotes as string[],
       JoinToken,
       Availability: optionalString(body, 'Availability'),
@@ -61,7 +70,7 @@ export function registerSwarmLifecycleRoutes(router: Router, swarm: SwarmControl
     return new Reply(200);
   });
   router.post('/swarm/unlock', async (req) => {
-    const body = asObject(await req.json(), 'swarm unlock');
+    const body = decodeBody(await req.json(), 'SwarmUnlockRequest');
     const key = optionalString(body, 'UnlockKey');
     if (!key) throw badRequest('invalid UnlockKey: give the key that "docker swarm unlock-key" printed');
     await swarm.unlock(key);

@@ -26,6 +26,17 @@ export function nodeView(node: NodeObject, membership: ManagerMembership): Node 
 }
 
 export function listNodes(store: Store, filters: Filters, membership: ManagerMembership): Node[] {
+  // Docker's texts (daemon/cluster/filters.go) for values that can never match.
+  for (const role of filters.get('role') ?? []) {
+    if (role !== '' && !roles.includes(role as NodeRole)) {
+      throw badRequest(`Invalid role filter: '${role}' (use "manager" or "worker")`);
+    }
+  }
+  for (const value of filters.get('membership') ?? []) {
+    if (value !== '' && !['accepted', 'pending'].includes(value)) {
+      throw badRequest(`Invalid membership filter: '${value}' (use "accepted" or "pending")`);
+    }
+  }
   const nodes = store.view((tx) => tx.list('nodes'));
   return nodes
     .filter(

@@ -15,6 +15,10 @@ export type ValidServiceSpec = ServiceSpec & {
   TaskTemplate: NonNullable<ServiceSpec['TaskTemplate']>;
 };
 
+/** Docker's text (ErrMismatchedRuntime), and what to give. */
+const mismatchedRuntime =
+  'mismatched Runtime and *Spec fields: give the container to run in TaskTemplate.ContainerSpec, e.g. {"TaskTemplate": {"ContainerSpec": {"Image": "nginx"}}}';
+
 const validDnsName = /^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$/;
 const mib = 1024 * 1024;
 // Docker's reference grammar: [domain[:port]/]path-component(/path-component)*[:tag][@digest]
@@ -209,7 +213,7 @@ function validateTaskTemplate(template: Record<string, unknown>): void {
   ) {
     throw unimplemented('RuntimeSpec: swarmlab runs container tasks only (TaskTemplate.ContainerSpec)');
   }
-  if (!container) throw invalidParameter('mismatched Runtime and *Spec fields');
+  if (!container) throw invalidParameter(mismatchedRuntime);
   const resources = object(template.Resources, 'TaskSpec.Resources');
   validateResources(object(resources?.Limits, 'TaskSpec.Resources.Limits'), 'Resources.Limits');
   validateResources(
@@ -322,7 +326,7 @@ export function validateServiceSpec(body: unknown): ValidServiceSpec {
   }
   stringMap(spec.Labels, 'ServiceSpec.Labels');
   const template = object(spec.TaskTemplate, 'ServiceSpec.TaskTemplate');
-  if (!template) throw invalidParameter('mismatched Runtime and *Spec fields');
+  if (!template) throw invalidParameter(mismatchedRuntime);
   validateTaskTemplate(template);
   validateMode(object(spec.Mode, 'ServiceSpec.Mode'));
   validateUpdateConfig(object(spec.UpdateConfig, 'ServiceSpec.UpdateConfig'), 'update');
