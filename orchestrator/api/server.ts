@@ -199,7 +199,8 @@ export function createApiHandler(options: ApiServerOptions): ApiHandler {
       else send(res, 200, result);
     } catch (error) {
       const apiError = toApiError(error);
-      if (apiError.status >= 500) options.onError?.(error, raw);
+      // A deliberate ApiError is an answer (e.g. Docker's 503 "not part of a swarm"), not a failure to log.
+      if (apiError.status >= 500 && !(error instanceof ApiError)) options.onError?.(error, raw);
       if (upgrade && !res.headersSent) {
         upgrade.socket.end(
           `HTTP/1.1 ${apiError.status} Error\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${toJson({ message: apiError.message })}\n`,

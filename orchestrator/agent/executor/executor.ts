@@ -218,6 +218,8 @@ export class Executor extends EventEmitter {
     this.socketDir = join(tmpdir(), `swarmlab-ctl-${key}`);
     mkdirSync(this.socketDir, { recursive: true, mode: 0o700 });
     this.secretsDir = join(options.secretsDir ?? defaultSecretsDir(), key);
+    // Containers of an earlier run died with it: the secrets left in memory for them serve nobody.
+    rmSync(this.secretsDir, { recursive: true, force: true });
     mkdirSync(this.secretsDir, { recursive: true, mode: 0o700 });
     this.sandbox =
       options.sandbox === 'process'
@@ -722,5 +724,6 @@ export class Executor extends EventEmitter {
         .map((c) => this.stop(c.info.id, Math.min(graceMs, c.info.stopGracePeriodMs)).catch(() => {})),
     );
     rmSync(this.socketDir, { recursive: true, force: true });
+    rmSync(this.secretsDir, { recursive: true, force: true });
   }
 }
