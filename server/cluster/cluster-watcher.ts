@@ -12,7 +12,10 @@ import { EventStreams } from './event-streams.js';
 export interface WatcherOptions {
   /** After an event, wait this long before reading, so a burst of events costs one reading. */
   settleMs?: number;
-  /** Readings that events ask for are at least this far apart: a busy cluster is read at most this often. */
+  /**
+   * Readings that events ask for are at least this far apart: a busy cluster is read no more often than the
+   * 200 ms poll this watcher replaced.
+   */
   minGapMs?: number;
   /**
    * Read once more this long after the last event: what follows an event without one of its own (a task's
@@ -61,7 +64,7 @@ export class ClusterWatcher {
     options: WatcherOptions = {},
   ) {
     this.settleMs = options.settleMs ?? 40;
-    this.minGapMs = options.minGapMs ?? 150;
+    this.minGapMs = options.minGapMs ?? 200;
     this.trailMs = options.trailMs ?? 250;
   }
 
