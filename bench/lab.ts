@@ -1,14 +1,21 @@
 // `npm run bench:lab`: how fast a learner gets a lab, how snappy its terminal is, and what a flood costs the
 // server. Prints one JSON line: lab3Ms, lab9Ms (start request to every shell ready and every node answering
 // /_ping), echoP50Ms, echoP99Ms (keystroke to its echo, through socket.io and the shell), floodRssGrowthMB
-// (server memory growth while a terminal prints 50 MB); also floodMBps, and visualizerMs (swarm init to the
-// browser's cluster view showing the node; null until swarmd serves swarm init).
+// (server memory growth while a terminal prints 50 MB); also floodMBps, visualizerMs (swarm init to the
+// browser's cluster view showing the node; null until swarmd serves swarm init), and for the workshop's
+// ClusterWatcher on a 3-node swarm running a service: idleReadsPerLabPerSec (HTTP requests it makes per second
+// while nothing happens) and changeToPushMs (p50, a node update through the API to onChange showing it).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LocalProvider } from '../labs/local/local-provider.js';
+import type { ClusterSnapshot } from '../lessons/checks/cluster-snapshot.js';
 import { engineRequest } from '../orchestrator/api/client.js';
+import type { Node } from '../orchestrator/api/engine-types.js';
+import { ClusterWatcher } from '../server/cluster/cluster-watcher.js';
+import { defaultConfig } from '../server/config.js';
 import { WorkshopClient } from '../server/testing/workshop-client.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -81,6 +88,76 @@ async function timeVisualizer(client: WorkshopClient): Promise<number | undefine
   return performance.now() - started;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Resolves with the time of the first onChange whose snapshot satisfies `wanted`. */
+function changeSeen(
+  watcher: ClusterWatcher,
+  wanted: (snapshot: ClusterSnapshot) => boolean,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('onChange did not show the change within 10 s')), 10_000);
+    const unsubscribe = watcher.onChange((snapshot) => {
+      if (!wanted(snapshot)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(performance.now());
+    });
+  });
+}
+
+/** The server's ClusterWatcher (its configured backstop) on a 3-node swarm with a 3-replica service. */
+async function measureWatcher(): Promise<{ idleReadsPerLabPerSec: number; changeToPushMs: number }> {
+  const handle = await new LocalProvider({ labsDir: join(dataDir, 'watcher-labs') }).create({
+    nodes: 3,
+    managers: 1,
+  });
+  const watcher = new ClusterWatcher(
+    { nodes: handle.lab.nodes.map((n) => ({ name: n.name, addr: n.addr, dockerHost: n.dockerHost })) },
+    defaultConfig().watchIntervalMs,
+  );
+  try {
+    const manager = handle.lab.nodes[0].dockerHost;
+    await engineRequest(manager, 'POST', '/services/create', {
+      Name: 'web',
+      TaskTemplate: { ContainerSpec: { Image: 'nginx' } },
+      Mode: { Replicated: { Replicas: 3 } },
+    });
+    watcher.start();
+    const deadline = Date.now() + 30_000;
+    while (watcher.latest?.tasks.filter((t) => t.Status?.State === 'running').length !== 3) {
+      if (Date.now() > deadline) throw new Error('the service did not get 3 running tasks within 30 s');
+      await sleep(100);
+    }
+    await sleep(2_000);
+    const idleFrom = watcher.requests;
+    const idleStarted = performance.now();
+    await sleep(10_000);
+    const idleReadsPerLabPerSec = (watcher.requests - idleFrom) / ((performance.now() - idleStarted) / 1000);
+
+    const pushes: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      await sleep(200 + Math.random() * 600); // no phase lock with the backstop
+      const { body: node } = await engineRequest<Node>(manager, 'GET', '/nodes/swarm-3');
+      const seen = changeSeen(
+        watcher,
+        (s) => s.swarmNodes.find((n) => n.ID === node.ID)?.Spec?.Labels?.bench === String(i),
+      );
+      const started = performance.now();
+      await engineRequest(manager, 'POST', `/nodes/${node.ID}/update?version=${node.Version?.Index}`, {
+        ...node.Spec,
+        Labels: { ...node.Spec?.Labels, bench: String(i) },
+      });
+      pushes.push((await seen) - started);
+    }
+    log(`changeToPushMs runs: ${pushes.map(Math.round).join(', ')}`);
+    return { idleReadsPerLabPerSec: round(idleReadsPerLabPerSec), changeToPushMs: round(median(pushes)) };
+  } finally {
+    watcher.stop();
+    await handle.destroy();
+  }
+}
+
 async function main(): Promise<void> {
   const [line] = (await once(server.stdout!, 'data')) as [Buffer];
   const origin = /http:\/\/\S+/.exec(line.toString())?.[0];
@@ -136,6 +213,8 @@ async function main(): Promise<void> {
   client.outputs.get(shell)!.text = '';
   client.close();
 
+  const { idleReadsPerLabPerSec, changeToPushMs } = await measureWatcher();
+
   const result = {
     lab3Ms: Math.round(median(lab3)),
     lab9Ms: Math.round(median(lab9)),
@@ -144,6 +223,8 @@ async function main(): Promise<void> {
     floodRssGrowthMB: round((peak - baseline) / (1024 * 1024)),
     floodMBps: round(floodBytes / (1024 * 1024) / (floodMs / 1000)),
     visualizerMs: visualizerMs === undefined ? null : Math.round(visualizerMs),
+    idleReadsPerLabPerSec,
+    changeToPushMs,
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -22,7 +22,10 @@ export interface WorkshopConfig {
   defaultNodes: number;
   /** `docker` in lab terminals: "auto" (the real CLI if on PATH, else swarmlab's), "swarmlab", or a path. */
   dockerCli: string;
-  /** How often cluster state is read while a learner watches (ms). */
+  /**
+   * While a learner watches, cluster state is read soon after each node's Engine API event, and every this many
+   * ms anyway (ms; for changes no event announces).
+   */
   watchIntervalMs: number;
 }
 
@@ -43,7 +46,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv = process.env): WorkshopCon
     maxNodes: 9,
     defaultNodes: 3,
     dockerCli: env.SWARMLAB_DOCKER_CLI || 'auto',
-    watchIntervalMs: 200,
+    watchIntervalMs: 1_000,
   };
 }
 

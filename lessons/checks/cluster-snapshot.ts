@@ -39,34 +39,39 @@ export interface ClusterSnapshot {
   errors: string[];
 }
 
+/** One Engine API GET, answering the JSON body. */
+export type EngineReader = <T>(dockerHost: string, path: string, timeoutMs: number) => Promise<T>;
+
 export interface SnapshotOptions {
   timeoutMs?: number;
   /**
-   * Node readings to reuse instead of reading every node's /info again (a watcher re-reads them less often
-   * than the swarm-wide state once a manager answers).
+   * Node readings to reuse instead of reading those nodes' /info again (a watcher re-reads them less often
+   * than the swarm-wide state once a manager answers); nodes whose entry is undefined are read.
    */
-  reuseNodes?: NodeProbe[];
+  reuseNodes?: (NodeProbe | undefined)[];
+  /** How to GET (default: `engineRequest`); a watcher passes its own to count or cancel its reads. */
+  read?: EngineReader;
 }
 
-async function read<T>(dockerHost: string, path: string, timeoutMs: number): Promise<T> {
-  return (await engineRequest<T>(dockerHost, 'GET', path, undefined, { timeoutMs })).body;
-}
+const engineRead: EngineReader = async <T>(dockerHost: string, path: string, timeoutMs: number) =>
+  (await engineRequest<T>(dockerHost, 'GET', path, undefined, { timeoutMs })).body;
 
 /** Reads every node's /info, then the swarm's objects from the first manager that answers. */
 export async function takeSnapshot(lab: LabTarget, options: SnapshotOptions = {}): Promise<ClusterSnapshot> {
   const timeoutMs = options.timeoutMs ?? 2_000;
-  const nodes =
-    options.reuseNodes ??
-    (await Promise.all(
-      lab.nodes.map(async (node): Promise<NodeProbe> => {
-        try {
-          const info = await read<SystemInfo>(node.dockerHost, '/info', timeoutMs);
-          return { name: node.name, addr: node.addr, reachable: true, info };
-        } catch (error) {
-          return { name: node.name, addr: node.addr, reachable: false, error: (error as Error).message };
-        }
-      }),
-    ));
+  const read = options.read ?? engineRead;
+  const nodes = await Promise.all(
+    lab.nodes.map(async (node, i): Promise<NodeProbe> => {
+      const reused = options.reuseNodes?.[i];
+      if (reused) return reused;
+      try {
+        const info = await read<SystemInfo>(node.dockerHost, '/info', timeoutMs);
+        return { name: node.name, addr: node.addr, reachable: true, info };
+      } catch (error) {
+        return { name: node.name, addr: node.addr, reachable: false, error: (error as Error).message };
+      }
+    }),
+  );
   const snapshot: ClusterSnapshot = {
     takenAt: Date.now(),
     nodes,

@@ -80,3 +80,73 @@ export function engineRequest<T = unknown>(
     req.end(payload);
   });
 }
+
+/**
+ * A streamed Engine API GET (e.g. `/events`): calls `onValue` with each JSON line until the daemon ends the
+ * answer (resolves) or the request fails or `signal` aborts (rejects). `onOpen` is called once the daemon
+ * answered 2xx; `timeoutMs` bounds only the wait for that answer, not the stream.
+ */
+export function engineStream(
+  dockerHost: string,
+  path: string,
+  onValue: (value: unknown) => void,
+  options: { timeoutMs?: number; signal?: AbortSignal; onOpen?: () => void } = {},
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        ...endpointOf(dockerHost),
+        method: 'GET',
+        path: `/v${apiVersion}${path}`,
+        headers: { Host: 'docker' },
+        signal: options.signal,
+      },
+      (res) => {
+        clearTimeout(answerTimer);
+        const status = res.statusCode ?? 0;
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('error', reject);
+        if (status >= 400) {
+          res.on('data', (text: string) => {
+            pending += text;
+          });
+          res.on('end', () => {
+            let message = pending || `HTTP ${status}`;
+            try {
+              message = (JSON.parse(pending) as { message?: string }).message ?? message;
+            } catch {}
+            reject(new EngineApiError(status, message));
+          });
+          return;
+        }
+        options.onOpen?.();
+        res.on('data', (text: string) => {
+          const lines = (pending + text).split('\n');
+          pending = lines.pop() ?? '';
+          for (const line of lines) {
+            let value: unknown;
+            try {
+              value = JSON.parse(line);
+            } catch {
+              continue; // a blank or partial line: skip it rather than end the stream
+            }
+            onValue(value);
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('close', () => resolve());
+      },
+    );
+    const answerTimer = setTimeout(
+      () => req.destroy(new Error(`GET ${path} on ${dockerHost} did not answer`)),
+      options.timeoutMs ?? 30_000,
+    );
+    req.on('error', (error) => {
+      clearTimeout(answerTimer);
+      reject(error);
+    });
+    req.on('close', () => clearTimeout(answerTimer));
+    req.end();
+  });
+}
