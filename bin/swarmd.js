@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { main } from '../dist/orchestrator/daemon/main.js';
+import { main } from '../dist/bundles/swarmd/swarmd.js';
 
 main(process.argv.slice(2));

@@ -34,17 +34,28 @@ if (relay.status !== 0) {
   );
 }
 
-// The docker-compatible CLI (bin/docker.js), bundled from tsc's output into one ESM entry plus chunks that
-// load on first use, so `docker version` starts fast. It sits three levels below the root, as the sources
-// under dist/orchestrator/* do, so their paths relative to package.json still hold.
-rmSync(`${root}dist/bundles/cli`, { recursive: true, force: true });
-await build({
-  entryPoints: { docker: `${root}dist/orchestrator/cli/main.js` },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  outdir: `${root}dist/bundles/cli`,
-  logLevel: 'warning',
-});
+// The docker-compatible CLI (bin/docker.js) and swarmd (bin/swarmd.js), each bundled from tsc's output into
+// one ESM entry plus chunks that load on first use, so they start fast (a lab starts a swarmd per node).
+// Bundles sit three levels below the root, as orchestrator/common/package-root.ts expects.
+for (const [name, entry] of [
+  ['cli', 'docker'],
+  ['swarmd', 'swarmd'],
+]) {
+  rmSync(`${root}dist/bundles/${name}`, { recursive: true, force: true });
+  await build({
+    entryPoints: {
+      [entry]: `${root}dist/orchestrator/${name === 'cli' ? 'cli/main.js' : 'daemon/main.js'}`,
+    },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: `${root}dist/bundles/${name}`,
+    // CommonJS dependencies (dns-packet, @peculiar/x509) require Node's built-ins.
+    banner: {
+      js: "import { createRequire as __swarmlabRequire } from 'node:module'; const require = __swarmlabRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+}

@@ -14,7 +14,7 @@ import {
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../../common/package-root.js';
 import { resolveImage } from '../images/catalog.js';
 import { InvalidReferenceError } from '../images/reference.js';
 import type { RuntimeConfig, RuntimeImage } from '../images/runtime/config.js';
@@ -201,8 +201,8 @@ function validateConfig(config: ContainerConfig): void {
 export class Executor extends EventEmitter {
   private readonly containers = new Map<string, Container>();
   private readonly sandbox: SandboxInfo;
-  private readonly runtimeMain = fileURLToPath(new URL('../images/runtime/main.js', import.meta.url));
-  private readonly installRoot = fileURLToPath(new URL('../../../../', import.meta.url)).replace(/\/$/, '');
+  private readonly runtimeMain = join(packageRoot, 'dist/orchestrator/agent/images/runtime/main.js');
+  private readonly installRoot = packageRoot;
   /**
    * Short links to the containers' control directories: a unix socket path must fit in 108 bytes, and
    * `<containersDir>/<64 hex id>/control/control.sock` often does not.

@@ -13,7 +13,9 @@ export function loadX509(): Promise<X509Library> {
   loading ??= (async () => {
     // @peculiar/x509 registers its parsers with tsyringe, which needs the Reflect metadata API.
     await import('reflect-metadata');
-    const library = await import('@peculiar/x509');
+    const imported: X509Library & { default?: X509Library } = await import('@peculiar/x509');
+    // Bundled (bin/swarmd.js), the CommonJS module's exports arrive as `default` only.
+    const library = imported.cryptoProvider ? imported : (imported.default as X509Library);
     library.cryptoProvider.set(nodeCrypto);
     return library;
   })();
