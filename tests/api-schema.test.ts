@@ -9,18 +9,14 @@ import { after, before, describe, test } from 'node:test';
 import { LocalProvider } from '../labs/local/local-provider.js';
 import type { LabHandle, LabNode } from '../labs/provider.js';
 import type { Node, Service, Swarm, Task } from '../orchestrator/api/engine-types.js';
-import {
-  assertMatchesDefinition,
-  assertMatchesResponse,
-  describeSchema,
-  findOperation,
-} from '../orchestrator/api/testing/schema.js';
+import { assertMatchesResponse, describeSchema, findOperation } from '../orchestrator/api/testing/schema.js';
 import { apiVersion, minApiVersion } from '../orchestrator/common/version.js';
 import { managerRouter } from '../orchestrator/daemon/cluster-routes.js';
 import { Daemon } from '../orchestrator/daemon/daemon.js';
 import { Store } from '../orchestrator/store/store.js';
 import { eventually } from './support/docker.js';
 import { type RawAnswer, type RawRequestOptions, rawRequest } from './support/raw-api.js';
+import { refused } from './support/refusal.js';
 
 const labsDir = mkdtempSync(join(tmpdir(), 'swarmlab-api-schema-test-'));
 let handle: LabHandle;
@@ -95,8 +91,8 @@ async function conform<T = unknown>(
   return body as T;
 }
 
-/** Calls an endpoint that must refuse: Docker's status and an ErrorResponse body whose message says why. */
-async function refused(
+/** Calls an endpoint that must refuse (Docker's status, an ErrorResponse body that says why); counts it. */
+async function refusedAndCounted(
   node: LabNode,
   method: string,
   path: string,
@@ -104,12 +100,7 @@ async function refused(
   message: RegExp,
   options: RawRequestOptions = {},
 ): Promise<string> {
-  const answer = await rawRequest(node.dockerHost, method, path, options);
-  assert.equal(answer.status, status, `${method} ${path}: ${answer.text}`);
-  assert.match(String(answer.headers['content-type']), /^application\/json/);
-  assertMatchesDefinition('ErrorResponse', answer.json);
-  const text = (answer.json as { message: string }).message;
-  assert.match(text, message);
+  const text = await refused(node, method, path, status, message, options);
   const operation = findOperation(method, path.replace(/^\/v\d+\.\d+/, ''));
   if (operation) errorsChecked.add(`${operation.method} ${operation.path}`);
   return text;
@@ -186,10 +177,10 @@ describe('every endpoint swarmd serves answers as swagger-v1.47.yaml defines it'
     await conform(leader, 'HEAD', '/_ping');
     await conform(leader, 'GET', '/version');
     await conform(leader, 'GET', '/info');
-    await refused(leader, 'GET', '/v1.23/version', 400, /client version 1\.23 is too old.*1\.24/);
-    await refused(leader, 'GET', '/v1.48/version', 400, /client version 1\.48 is too new.*1\.47/);
+    await refusedAndCounted(leader, 'GET', '/v1.23/version', 400, /client version 1\.23 is too old.*1\.24/);
+    await refusedAndCounted(leader, 'GET', '/v1.48/version', 400, /client version 1\.48 is too new.*1\.47/);
     // Outside a swarm, cluster requests are refused with Docker's text; the local networks still list.
-    await refused(leader, 'GET', '/nodes', 503, /not a swarm manager.*docker swarm init/);
+    await refusedAndCounted(leader, 'GET', '/nodes', 503, /not a swarm manager.*docker swarm init/);
     const local = await conform<{ Name: string; Id: string }[]>(leader, 'GET', '/networks');
     assert.deepEqual(local.map((n) => n.Name).sort(), ['bridge', 'host', 'none']);
     await conform(leader, 'GET', `/networks/${local[0].Id}`);
@@ -221,7 +212,7 @@ describe('every endpoint swarmd serves answers as swagger-v1.47.yaml defines it'
       20_000,
       'three ready nodes',
     );
-    await refused(
+    await refusedAndCounted(
       nodes[2],
       'GET',
       '/nodes',
@@ -385,11 +376,18 @@ describe('every endpoint swarmd serves answers as swagger-v1.47.yaml defines it'
     // A worker lists its own networks, as Docker's do.
     await conform(nodes[2], 'GET', '/networks');
     // Refusals forwarded from the second manager reach the client as the leader gave them.
-    await refused(nodes[1], 'GET', '/v1.30/services/nosuch', 404, /^service nosuch not found$/);
-    await refused(nodes[1], 'POST', '/v1.47/services/create', 400, /cannot unmarshal string .*Replicas/, {
-      body: { Name: 'x', Mode: { Replicated: { Replicas: 'three' } } },
-    });
-    await refused(nodes[1], 'POST', '/v1.47/secrets/create', 413, /request body is larger than/, {
+    await refusedAndCounted(nodes[1], 'GET', '/v1.30/services/nosuch', 404, /^service nosuch not found$/);
+    await refusedAndCounted(
+      nodes[1],
+      'POST',
+      '/v1.47/services/create',
+      400,
+      /cannot unmarshal string .*Replicas/,
+      {
+        body: { Name: 'x', Mode: { Replicated: { Replicas: 'three' } } },
+      },
+    );
+    await refusedAndCounted(nodes[1], 'POST', '/v1.47/secrets/create', 413, /request body is larger than/, {
       body: Buffer.alloc(20 * 1024 * 1024, 'a'),
     });
 
@@ -450,7 +448,7 @@ describe('every endpoint swarmd serves answers as swagger-v1.47.yaml defines it'
     await conform(node, 'GET', '/distribution/nginx:latest/json');
     await conform(node, 'GET', '/distribution/docker.io/library/nginx/json');
     await conform(node, 'POST', '/images/create?fromImage=nginx&tag=latest');
-    await refused(node, 'DELETE', '/v1.47/images/nginx', 409, /built in and cannot be removed/);
+    await refusedAndCounted(node, 'DELETE', '/v1.47/images/nginx', 409, /built in and cannot be removed/);
     await conform(node, 'POST', '/images/prune');
     await conform(node, 'POST', '/build/prune');
     await conform(node, 'POST', '/networks/prune');
@@ -511,7 +509,7 @@ describe('every endpoint swarmd serves answers as swagger-v1.47.yaml defines it'
     });
     const { UnlockKey } = await conform<{ UnlockKey: string }>(leader, 'GET', '/swarm/unlockkey');
     assert.match(UnlockKey, /^SWMKEY-1-/);
-    await refused(nodes[1], 'POST', '/v1.47/swarm/unlock', 409, /^swarm is not locked$/, {
+    await refusedAndCounted(nodes[1], 'POST', '/v1.47/swarm/unlock', 409, /^swarm is not locked$/, {
       body: { UnlockKey },
     });
     // A restarted manager of an autolocked swarm comes back locked until it is given the key, once it has
@@ -541,7 +539,13 @@ describe('every endpoint swarmd serves answers as swagger-v1.47.yaml defines it'
       20_000,
       'the restarted manager to be locked',
     );
-    await refused(restarted, 'GET', '/v1.47/nodes', 503, /Swarm is encrypted and needs to be unlocked/);
+    await refusedAndCounted(
+      restarted,
+      'GET',
+      '/v1.47/nodes',
+      503,
+      /Swarm is encrypted and needs to be unlocked/,
+    );
     await conform(restarted, 'POST', '/swarm/unlock', { body: { UnlockKey } });
   });
 

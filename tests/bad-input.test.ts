@@ -9,14 +9,10 @@ import { after, before, describe, test } from 'node:test';
 import { LocalProvider } from '../labs/local/local-provider.js';
 import type { LabHandle, LabNode } from '../labs/provider.js';
 import type { Network, Node, Secret, Service, Swarm, Task } from '../orchestrator/api/engine-types.js';
-import {
-  assertMatchesDefinition,
-  type BodyField,
-  findOperation,
-  requestBodyFields,
-} from '../orchestrator/api/testing/schema.js';
+import { type BodyField, findOperation, requestBodyFields } from '../orchestrator/api/testing/schema.js';
 import { eventually } from './support/docker.js';
-import { type RawAnswer, type RawRequestOptions, rawRequest } from './support/raw-api.js';
+import { rawRequest } from './support/raw-api.js';
+import { refused } from './support/refusal.js';
 
 const labsDir = mkdtempSync(join(tmpdir(), 'swarmlab-bad-input-test-'));
 let handle: LabHandle;
@@ -33,37 +29,10 @@ let webContainer: { node: LabNode; id: string };
 const note = (line: string) => process.stdout.write(`# ${line}\n`);
 const json = (value: unknown) => encodeURIComponent(JSON.stringify(value));
 
-/** Texts that give away a crash or an unchecked value instead of saying what is wrong. */
-const internals =
-  /TypeError|ReferenceError|RangeError|Cannot read propert|is not a function|is not iterable|\[object Object\]|\bundefined\b|\bNaN\b/;
-
 async function api<T>(node: LabNode, method: string, path: string, body?: unknown): Promise<T> {
   const answer = await rawRequest(node.dockerHost, method, `/v1.47${path}`, { body });
   assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${answer.text}`);
   return answer.json as T;
-}
-
-/** Checks a refusal: the status, Docker's error body, and a message that says what is wrong. */
-function checkRefusal(what: string, answer: RawAnswer, status: number, message: RegExp): string {
-  assert.equal(answer.status, status, `${what}: ${answer.status} ${answer.text}`);
-  assert.match(String(answer.headers['content-type']), /^application\/json/, `${what}: content type`);
-  assertMatchesDefinition('ErrorResponse', answer.json);
-  const text = (answer.json as { message: string }).message;
-  assert.match(text, message, what);
-  assert.doesNotMatch(text, internals, `${what}: the message gives away an internal error`);
-  return text;
-}
-
-async function refused(
-  node: LabNode,
-  method: string,
-  path: string,
-  status: number,
-  message: RegExp,
-  options: RawRequestOptions = {},
-): Promise<string> {
-  const answer = await rawRequest(node.dockerHost, method, path, options);
-  return checkRefusal(`${method} ${path}`, answer, status, message);
 }
 
 /** What must not change, whatever the requests: the cluster's objects, their specs and versions. */

@@ -343,12 +343,7 @@ export class SwarmNode {
           this.options.log(`leaving the managers' Raft group failed: ${(error as Error).message}`);
         }
       }
-      await this.deactivate(true);
-      await this.keyWrites.run(() => this.keys.remove());
-      this.dirs.erase();
-      this.lockedState = undefined;
-      this.state = 'inactive';
-      this.error = '';
+      await this.forgetSwarm();
     });
   }
 
@@ -872,15 +867,20 @@ export class SwarmNode {
     await this.lifecycle
       .run(async () => {
         if (this.active !== active) return;
-        await this.deactivate(true);
-        await this.keyWrites.run(() => this.keys.remove());
-        this.dirs.erase();
-        this.lockedState = undefined;
-        this.state = 'inactive';
-        this.error = '';
+        await this.forgetSwarm();
         this.options.log('left the swarm: this node is not part of a swarm any more');
       })
       .catch((error) => this.options.log(`leaving after removal failed: ${(error as Error).message}`));
+  }
+
+  /** Stops the node's swarm work and erases its swarm identity, keys and state: it is out of any swarm. */
+  private async forgetSwarm(): Promise<void> {
+    await this.deactivate(true);
+    await this.keyWrites.run(() => this.keys.remove());
+    this.dirs.erase();
+    this.lockedState = undefined;
+    this.state = 'inactive';
+    this.error = '';
   }
 
   private async deactivate(removeContainers: boolean): Promise<void> {
