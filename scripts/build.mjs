@@ -52,10 +52,13 @@ for (const [name, entry] of [
     platform: 'node',
     target: 'node20',
     outdir: `${root}dist/bundles/${name}`,
-    // CommonJS dependencies (dns-packet, @peculiar/x509) require Node's built-ins.
-    banner: {
-      js: "import { createRequire as __swarmlabRequire } from 'node:module'; const require = __swarmlabRequire(import.meta.url);",
-    },
+    // swarmd's CommonJS dependencies (dns-packet, @peculiar/x509) require Node's built-ins.
+    banner:
+      name === 'swarmd'
+        ? {
+            js: "import { createRequire as __swarmlabRequire } from 'node:module'; const require = __swarmlabRequire(import.meta.url);",
+          }
+        : undefined,
     logLevel: 'warning',
   });
 }
