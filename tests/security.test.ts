@@ -266,6 +266,10 @@ describe('swarm security with the real docker CLI', {
     const tooShort = await docker(nodes[0], ['swarm', 'update', '--cert-expiry', '30m']);
     assert.equal(tooShort.code, 1);
     assert.match(tooShort.stderr, /minimum certificate expiry time is: 1h0m0s/);
+    // Root CA rotation is not implemented: refused with what to do instead, never a silent no-op.
+    const rotate = await docker(nodes[0], ['swarm', 'ca', '--rotate', '--detach']);
+    assert.equal(rotate.code, 1);
+    assert.match(rotate.stderr, /root CA rotation .* not supported .*docker swarm update --cert-expiry/);
     const update = await docker(nodes[0], ['swarm', 'update', '--cert-expiry', '2h']);
     assert.equal(update.code, 0, update.stderr);
     assert.equal(update.stdout.trim(), 'Swarm updated.');

@@ -67,6 +67,19 @@ export function normalizeSwarmSpec(
   if (certExpiry !== undefined && certExpiry !== 0 && certExpiry < minNodeCertExpiryNs) {
     throw invalidArgument('minimum certificate expiry time is: 1h0m0s');
   }
+  const ca = spec.CAConfig ?? {};
+  if (
+    (ca.ForceRotate ?? 0) !== 0 ||
+    ca.SigningCACert ||
+    ca.SigningCAKey ||
+    (ca.ExternalCAs ?? []).length > 0
+  ) {
+    throw badRequest(
+      "root CA rotation and external CAs are not supported by swarmlab's swarmd: the swarm keeps its root CA " +
+        '("docker swarm ca" shows it). Node certificates still renew on their own; to change how long they ' +
+        'last, use "docker swarm update --cert-expiry".',
+    );
+  }
   const heartbeat = nonNegativeInt(spec.Dispatcher?.HeartbeatPeriod, 'Dispatcher.HeartbeatPeriod');
   const electionTick = nonNegativeInt(spec.Raft?.ElectionTick, 'Raft.ElectionTick');
   const heartbeatTick = nonNegativeInt(spec.Raft?.HeartbeatTick, 'Raft.HeartbeatTick');
