@@ -8,6 +8,7 @@ import type { SwarmInitRequest, SwarmJoinRequest } from '../api/routes/swarm-req
 import type { ApiHandler } from '../api/server.js';
 import { createDataKey } from '../common/aead.js';
 import { newObjectId } from '../common/ids.js';
+import { Serial } from '../common/serial.js';
 import { engineVersion } from '../common/version.js';
 import { type EventsHub, swarmEvent } from '../events/events-hub.js';
 import {
@@ -43,7 +44,6 @@ import { channelHandler } from './channel-routes.js';
 import { channelDispatcherClient } from './dispatcher-session-client.js';
 import { callLeader } from './leader-client.js';
 import { type LocalSwarmState, SwarmDirs } from './local-state.js';
-import { Serial } from './serial.js';
 
 /** Extra stored with (and locked with) a manager's key: the key of its Raft data at rest. */
 const raftKeyExtra = 'raft-dek';
@@ -180,7 +180,7 @@ export class SwarmNode {
 
   /** `docker swarm init`. Resolves with the new node's id. */
   init(request: SwarmInitRequest): Promise<string> {
-    return this.exclusive(async () => {
+    return this.lifecycle.run(async () => {
       this.assertInactive();
       const clusterAddr = clusterAddress(this.options.addr, this.options.clusterPort, request.AdvertiseAddr);
       const spec = normalizeSwarmSpec(request.Spec, defaultSwarmSpec());
@@ -256,7 +256,7 @@ export class SwarmNode {
 
   /** `docker swarm join`: pins the CA from the token, gets a certificate, and joins (Raft too for managers). */
   join(request: SwarmJoinRequest): Promise<void> {
-    return this.exclusive(async () => {
+    return this.lifecycle.run(async () => {
       this.assertInactive();
       const clusterAddr = clusterAddress(this.options.addr, this.options.clusterPort, request.AdvertiseAddr);
       let digest: string;
@@ -317,7 +317,7 @@ export class SwarmNode {
 
   /** `docker swarm leave [--force]`, with Docker's refusals for managers. */
   leave(force: boolean): Promise<void> {
-    return this.exclusive(async () => {
+    return this.lifecycle.run(async () => {
       if (this.state === 'inactive') throw swarmErrors.notInSwarm();
       if (this.state === 'locked' && !force) {
         throw unavailable(
@@ -349,7 +349,7 @@ export class SwarmNode {
 
   /** `docker swarm unlock`: the unlock key opens this manager's key, then the node rejoins. */
   unlock(unlockKey: string): Promise<void> {
-    return this.exclusive(async () => {
+    return this.lifecycle.run(async () => {
       if (this.state !== 'locked' || !this.lockedState) {
         if (this.state === 'inactive') throw swarmErrors.notInSwarm();
         throw new ApiError(409, 'swarm is not locked');
@@ -911,10 +911,5 @@ export class SwarmNode {
         resolve();
       });
     });
-  }
-
-  /** One lifecycle change at a time (init, join, leave, unlock, promotion). */
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    return this.lifecycle.run(work);
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Serial } from '../common/serial.js';
 import { deepFreeze } from './deep-freeze.js';
 import type { TableName, Tables } from './objects.js';
 import { tableNames } from './objects.js';
@@ -31,7 +32,7 @@ export class Store implements Applier {
   private readonly state = new State();
   private readonly pending = new Map<string, Pending>();
   private readonly listeners = new Set<(change: ChangeSet) => void>();
-  private writeQueue: Promise<unknown> = Promise.resolve();
+  private readonly writes = new Serial();
   private proposer: Proposer | undefined;
 
   constructor(
@@ -57,7 +58,7 @@ export class Store implements Applier {
 
   /** Runs `fn` on the latest state and replicates its writes as one transaction (none: nothing is proposed). */
   update<R>(fn: (tx: WriteTx) => R): Promise<R> {
-    return this.serialized(async () => {
+    return this.writes.run(async () => {
       const tx = new Transaction(this.state, this.timestamp);
       const result = fn(tx);
       if (tx.ops.length > 0) await this.replicate(tx);
@@ -70,7 +71,7 @@ export class Store implements Applier {
    * sub-updates are collected and returned, not thrown.
    */
   batch(fn: (batch: Batch) => void): Promise<unknown[]> {
-    return this.serialized(async () => {
+    return this.writes.run(async () => {
       const updates: ((tx: WriteTx) => void)[] = [];
       fn({ update: (u) => updates.push(u) });
       const errors: unknown[] = [];
@@ -185,12 +186,6 @@ export class Store implements Applier {
       throw new Error('the proposer resolved before the transaction was applied');
     }
     return settled;
-  }
-
-  private serialized<R>(work: () => Promise<R>): Promise<R> {
-    const run = this.writeQueue.then(work, work);
-    this.writeQueue = run.catch(() => undefined);
-    return run;
   }
 
   private notify(change: ChangeSet): void {
