@@ -18,6 +18,11 @@ export interface EngineResponse<T> {
   body: T;
 }
 
+/** The error an answer of `status` >= 400 carries: the daemon's `{"message"}`, else its text. */
+function answerError(status: number, parsed: unknown, text: string): EngineApiError {
+  return new EngineApiError(status, (parsed as { message?: string })?.message ?? (text || `HTTP ${status}`));
+}
+
 /** Where a daemon listens, from `DOCKER_HOST` syntax: `unix:///path` or `tcp://host:port`. */
 export function endpointOf(dockerHost: string): { socketPath: string } | { host: string; port: number } {
   if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
@@ -67,8 +72,7 @@ export function engineRequest<T = unknown>(
           }
           const status = res.statusCode ?? 0;
           if (status >= 400) {
-            const message = (parsed as { message?: string })?.message ?? (text || `HTTP ${status}`);
-            reject(new EngineApiError(status, message));
+            reject(answerError(status, parsed, text));
             return;
           }
           resolve({ status, headers: res.headers, body: parsed as T });
@@ -112,11 +116,11 @@ export function engineStream(
             pending += text;
           });
           res.on('end', () => {
-            let message = pending || `HTTP ${status}`;
+            let parsed: unknown;
             try {
-              message = (JSON.parse(pending) as { message?: string }).message ?? message;
+              parsed = JSON.parse(pending);
             } catch {}
-            reject(new EngineApiError(status, message));
+            reject(answerError(status, parsed, pending));
           });
           return;
         }

@@ -132,40 +132,38 @@ export class Manager implements ManagerMembership {
   }
 
   /** Resolves once this manager is the leader (a new one-member swarm elects itself at once). */
-  async waitForLeadership(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.isLeader()) {
-      if (Date.now() > deadline) throw new ApiError(503, 'this manager did not become the leader in time');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  waitForLeadership(timeoutMs: number): Promise<void> {
+    return this.pollUntil(() => this.isLeader(), timeoutMs, 'this manager did not become the leader in time');
   }
 
   /** Resolves once this manager knows the Raft group's leader (after a restart or an unlock). */
-  async waitForLeader(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.raft?.status().leaderId) {
-      if (Date.now() > deadline) {
-        throw new ApiError(
-          503,
-          'this manager found no leader in time: check that more than half of the managers are online',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  waitForLeader(timeoutMs: number): Promise<void> {
+    return this.pollUntil(
+      () => Boolean(this.raft?.status().leaderId),
+      timeoutMs,
+      'this manager found no leader in time: check that more than half of the managers are online',
+    );
   }
 
   /** Resolves once this manager votes in the Raft group and knows its leader (a manager joining). */
-  async waitForVoter(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const status = this.raft?.status();
-      if (status?.leaderId && status.members.some((m) => m.id === this.options.nodeId && m.voter)) return;
-      if (Date.now() > deadline) {
-        throw new ApiError(
-          503,
-          'joined, but this manager did not become a member of the Raft group in time; check "docker node ls"',
+  waitForVoter(timeoutMs: number): Promise<void> {
+    return this.pollUntil(
+      () => {
+        const status = this.raft?.status();
+        return Boolean(
+          status?.leaderId && status.members.some((m) => m.id === this.options.nodeId && m.voter),
         );
-      }
+      },
+      timeoutMs,
+      'joined, but this manager did not become a member of the Raft group in time; check "docker node ls"',
+    );
+  }
+
+  /** Resolves once `holds()` is true (checked every 20 ms); after `timeoutMs`, rejects with a 503 `message`. */
+  private async pollUntil(holds: () => boolean, timeoutMs: number, message: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!holds()) {
+      if (Date.now() > deadline) throw new ApiError(503, message);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
