@@ -21,13 +21,11 @@ import { processTree, pssOf, rssOf } from '../orchestrator/agent/executor/proc-i
 import { engineRequest } from '../orchestrator/api/client.js';
 import type { Task, TaskState } from '../orchestrator/api/engine-types.js';
 import { taskStates } from '../orchestrator/store/task-states.js';
+import { log, mb, sleep } from './support.js';
 
 const replicas = Number(process.env.BENCH_REPLICAS ?? 30);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const targets = { convergeMs: 3000, swarmdIdleRssMB: 80, taskRssMB: 50 };
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function tasksOf(host: string, service: string): Promise<Task[]> {
   const filters = encodeURIComponent(JSON.stringify({ service: [service] }));

@@ -12,6 +12,7 @@ import { Executor } from '../orchestrator/agent/executor/executor.js';
 import { processTree, pssOf, rssOf } from '../orchestrator/agent/executor/proc-info.js';
 import { detectSandbox } from '../orchestrator/agent/executor/sandbox.js';
 import { newId, waitFor } from '../orchestrator/agent/executor/test-support.js';
+import { mb } from './support.js';
 
 const images: { image: string; args?: string[]; port?: number }[] = [
   { image: 'albertogviana/docker-routing-mesh:1.0.0', port: 8080 },
@@ -33,8 +34,6 @@ function get(host: string, port: number): Promise<void> {
     req.end();
   });
 }
-
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 async function measure(mode: 'bubblewrap' | 'process') {
   const dir = mkdtempSync(join(tmpdir(), 'swarmlab-bench-'));

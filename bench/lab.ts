@@ -7,20 +7,21 @@
 // while nothing happens) and changeToPushMs (p50, a node update through the API to onChange showing it).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProvider } from '../labs/local/local-provider.js';
 import type { ClusterSnapshot } from '../lessons/checks/cluster-snapshot.js';
+import { rssOf } from '../orchestrator/agent/executor/proc-info.js';
 import { engineRequest } from '../orchestrator/api/client.js';
 import type { Node } from '../orchestrator/api/engine-types.js';
 import { ClusterWatcher } from '../server/cluster/cluster-watcher.js';
 import { defaultConfig } from '../server/config.js';
 import { WorkshopClient } from '../server/testing/workshop-client.js';
+import { log, median, sleep } from './support.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'swarmlab-bench-lab-'));
-const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const server = spawn(
   process.execPath,
@@ -29,11 +30,6 @@ const server = spawn(
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
-
-function rssBytes(pid: number): number {
-  const found = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(found?.[1] ?? 0) * 1024;
-}
 
 /** The Engine API sockets of the server's labs' nodes (its run folder: run/<pid>/nodes/<lab>/<node>/docker.sock). */
 function nodeSockets(nodeCount: number): string[] {
@@ -48,7 +44,6 @@ function nodeSockets(nodeCount: number): string[] {
   return sockets;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -87,8 +82,6 @@ async function timeVisualizer(client: WorkshopClient): Promise<number | undefine
   await client.until('the visualizer to show the node', () => client.cluster?.nodes.length === 1, 10_000);
   return performance.now() - started;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Resolves with the time of the first onChange whose snapshot satisfies `wanted`. */
 function changeSeen(
@@ -188,10 +181,10 @@ async function main(): Promise<void> {
   const echo = echoes.slice(20);
 
   const pid = server.pid!;
-  const baseline = rssBytes(pid);
+  const baseline = rssOf(pid);
   let peak = baseline;
   const sampler = setInterval(() => {
-    peak = Math.max(peak, rssBytes(pid));
+    peak = Math.max(peak, rssOf(pid));
   }, 20);
   const floodBytes = 50 * 1024 * 1024;
   const before = client.output(shell).length;
@@ -209,7 +202,7 @@ async function main(): Promise<void> {
   );
   const floodMs = performance.now() - started;
   clearInterval(sampler);
-  peak = Math.max(peak, rssBytes(pid));
+  peak = Math.max(peak, rssOf(pid));
   client.outputs.get(shell)!.text = '';
   client.close();
 

@@ -18,15 +18,12 @@ import type { Lab } from '../labs/provider.js';
 import { rssOf } from '../orchestrator/agent/executor/proc-info.js';
 import { engineRequest } from '../orchestrator/api/client.js';
 import type { Swarm } from '../orchestrator/api/engine-types.js';
+import { log, mb, median, sleep } from './support.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const idleMs = Number(process.env.BENCH_IDLE_MS ?? 3000);
 const swarmlabBin = new URL('../../bin/swarmlab.js', import.meta.url).pathname;
 const home = mkdtempSync(join(tmpdir(), 'swarmlab-bench-swarmd-'));
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
 
 /** Runs `swarmlab <args>` with the bench's SWARMLAB_HOME; resolves with its stdout and spawn-to-exit time. */
 function swarmlab(args: string[]): Promise<{ stdout: string; ms: number }> {
